@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpmem: persistent memory part maps and remote persistence, with the heavy
+ * lifting in the kernel.  This file owns the module's lifetime.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "compat.h"
+#include "kpmem.h"
+
+static int __init kpmem_init(void)
+{
+	int ret;
+
+	ret = kpmem_chrdev_init();
+	if (ret)
+		return ret;
+
+	pr_info("loaded, ABI %u, release %u.%u.%u\n", KPMEM_ABI_VERSION,
+		KPMEM_VERSION_MAJOR, KPMEM_VERSION_MINOR, KPMEM_VERSION_PATCH);
+	return 0;
+}
+
+static void __exit kpmem_exit(void)
+{
+	kpmem_chrdev_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(kpmem_init);
+module_exit(kpmem_exit);
+
+MODULE_DESCRIPTION("Persistent memory part maps and RDMA remote persistence");
+MODULE_AUTHOR("kpmem developers");
+MODULE_LICENSE("GPL");
