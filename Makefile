@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kpmem top-level build.  `make help` lists the targets.
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KVERS ?= $(shell $(TOP)/scripts/kernels all 2>/dev/null)
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+KPMEM_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \
+	-I$(TOP)/uapi -I$(TOP)/lib/include -I$(TOP)/lib/common
+KSFT := $(BUILD)/ksft
+
+# Where the Linux source tarball (for checkpatch and the kselftest headers) is.
+LINUX_SRC_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12.tar.xz /usr/src/linux-source-6.1.tar.xz)))
+LINUX_SRC := $(BUILD)/linux-source
+
+.PHONY: all modules user lib tools selftests check unit-tests vm-tests \
+	deps sparse checkpatch demo clean help
+
+all: modules user
+
+help:
+	@echo 'make            build kpmem.ko for every installed supported kernel, the libraries, tools and tests'
+	@echo 'make deps       install what kpmem needs from Debian (idempotent)'
+	@echo 'make check      build, then run host unit tests and the selftests in guests on each kernel'
+	@echo 'make demo       boot guests and show kpmem working'
+	@echo 'make sparse     sparse (C=2) on the module for each kernel'
+	@echo 'make checkpatch checkpatch.pl --strict on the kernel sources'
+	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
+
+deps:
+	@$(TOP)/scripts/install-deps
+
+# ---- kernel module, one out-of-tree build per kernel ----------------------
+modules:
+	@test -n "$(KVERS)" || { echo "no supported kernel headers installed: run make deps" >&2; exit 1; }
+	@set -e; for k in $(KVERS); do \
+		echo "  KMOD    $$k"; \
+		$(TOP)/scripts/build-kmod $$k -s; \
+	done
+
+sparse:
+	@set -e; for k in $(KVERS); do \
+		echo "  SPARSE  $$k"; \
+		$(TOP)/scripts/build-kmod $$k -s C=2 2>&1 | tee $(BUILD)/sparse-$$k.log; \
+		! grep -E 'warning|error' $(BUILD)/sparse-$$k.log; \
+	done
+
+KERNEL_SOURCES = $(wildcard kmod/*.[ch] selftests/kmod/*.[ch]) uapi/linux/kpmem.h
+# compat.h is the one file allowed to test LINUX_VERSION_CODE.
+checkpatch: $(LINUX_SRC)/scripts/checkpatch.pl
+	@$(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --quiet \
+		-f $(filter-out kmod/compat.h,$(KERNEL_SOURCES))
+	@$(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --quiet \
+		--ignore LINUX_VERSION_CODE -f kmod/compat.h
+	@echo "checkpatch: clean"
+
+# checkpatch and the kselftest headers come from Debian's linux-source
+# tarball; only the few files needed are unpacked (build-time only).
+$(LINUX_SRC)/scripts/checkpatch.pl $(KSFT)/kselftest_harness.h:
+	@test -n "$(LINUX_SRC_TARBALL)" || { echo "no /usr/src/linux-source-*.tar.xz: run make deps" >&2; exit 1; }
+	@mkdir -p $(LINUX_SRC) $(KSFT)
+	@echo "  UNPACK  $(notdir $(LINUX_SRC_TARBALL)) (checkpatch, kselftest headers)"
+	@tar -xJf $(LINUX_SRC_TARBALL) -C $(LINUX_SRC) --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' \
+		'*/tools/testing/selftests/kselftest.h' '*/tools/testing/selftests/kselftest_harness.h'
+	@cp $(LINUX_SRC)/tools/testing/selftests/kselftest.h \
+		$(LINUX_SRC)/tools/testing/selftests/kselftest_harness.h $(KSFT)/
+
+# ---- userspace ------------------------------------------------------------
+user: lib tools selftests
+
+include lib/common/common.mk
+include tools/tools.mk
+include selftests/selftests.mk
+
+# ---- tests ----------------------------------------------------------------
+# `make check` is what CI runs: host unit tests, then every selftest inside
+# guests booting each supported kernel.  The last line is the summary.
+check:
+	@$(TOP)/scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/selftests/check $(if $(filter command line environment,$(origin KVERS)),$(KVERS))
+
+demo:
+	@$(TOP)/scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/scripts/demo
+
+clean:
+	rm -rf $(BUILD)
