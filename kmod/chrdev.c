@@ -33,6 +33,8 @@ static long kpmem_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KPMEM_IOC_GET_VERSION:
 		return kpmem_ioctl_get_version(argp);
+	case KPMEM_IOC_SET_CREATE:
+		return kpmem_set_create(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -6,7 +6,14 @@
 #ifndef KPMEM_H
 #define KPMEM_H
 
+#include <linux/interval_tree.h>
 #include <linux/kpmem.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct file;
+struct mm_struct;
 
 /* Module release reported by KPMEM_IOC_GET_VERSION. */
 #define KPMEM_VERSION_MAJOR	0
@@ -17,5 +24,71 @@
 
 int kpmem_chrdev_init(void);
 void kpmem_chrdev_exit(void);
+
+/* Upper bound on the parts of one set (module parameter). */
+extern unsigned int kpmem_max_parts_per_set;
+
+/* source.c: what backs a part */
+struct kpmem_source {
+	u32 kind;		/* enum kpmem_source_kind */
+	u32 granularity;	/* enum kpmem_granularity */
+	u64 alignment;
+	u64 size;
+};
+
+int kpmem_source_probe(struct file *file, struct kpmem_source *src);
+int kpmem_source_grow(struct file *file, struct kpmem_source *src, u64 size);
+
+/*
+ * set.c, part.c: a set of part maps, owned by one address space.
+ *
+ * Parts are indexed by address in an interval tree; a part map is a run of
+ * address-contiguous parts.  Everything is under @lock, which is taken
+ * before the owner's mmap lock (vm_mmap/vm_munmap take that one).
+ */
+struct kpmem_set {
+	struct mutex lock;		/* everything below */
+	struct mm_struct *mm;		/* owner; mmgrab()ed */
+	struct rb_root_cached parts;	/* struct kpmem_part by address */
+	unsigned int nparts;
+	u64 next_pmap_id;
+};
+
+struct kpmem_pmap {
+	u64 id;
+	unsigned long start, end;	/* [start, end) */
+	unsigned int nparts;		/* parts in the index */
+	/* While parts are being removed: */
+	unsigned int detached;		/* removed parts still pointing here */
+	bool split_done;
+	struct list_head spare_entry;	/* preallocated, not yet in use */
+};
+
+struct kpmem_part {
+	struct interval_tree_node node;	/* [start, last] of the mapping */
+	struct kpmem_pmap *pmap;
+	struct file *source;		/* the file the user passed */
+	struct file *mapped;		/* the VMA's file at creation (may differ: overlayfs) */
+	pgoff_t pgoff;			/* of the mapping's first page */
+	u32 granularity;
+	bool in_reservation;		/* put a PROT_NONE reservation back on removal */
+	struct list_head remove_entry;	/* on a removal's list */
+};
+
+static inline unsigned long kpmem_part_start(const struct kpmem_part *part)
+{
+	return part->node.start;
+}
+
+static inline unsigned long kpmem_part_end(const struct kpmem_part *part)
+{
+	return part->node.last + 1;
+}
+
+long kpmem_set_create(void __user *argp);
+long kpmem_part_add(struct kpmem_set *set, void __user *argp);
+long kpmem_part_remove(struct kpmem_set *set, void __user *argp);
+bool kpmem_part_is_mapped(struct kpmem_set *set, struct kpmem_part *part);
+void kpmem_part_free(struct kpmem_part *part);
 
 #endif /* KPMEM_H */

@@ -6,9 +6,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "compat.h"
 #include "kpmem.h"
+
+unsigned int kpmem_max_parts_per_set = 65536;
+module_param_named(max_parts_per_set, kpmem_max_parts_per_set, uint, 0644);
+MODULE_PARM_DESC(max_parts_per_set, "most parts one set may hold (default 65536)");
 
 static int __init kpmem_init(void)
 {

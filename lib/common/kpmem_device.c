@@ -17,6 +17,7 @@ static const struct {
 	const char *name;
 } kpmem_features[] = {
 	{ KPMEM_FEAT_VERSION, "version" },
+	{ KPMEM_FEAT_PART_MAPS, "part_maps" },
 };
 
 const char *kpmem_feature_name(uint64_t feature)
