@@ -16,7 +16,7 @@ KSFT := $(BUILD)/ksft
 LINUX_SRC_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12.tar.xz /usr/src/linux-source-6.1.tar.xz)))
 LINUX_SRC := $(BUILD)/linux-source
 
-.PHONY: all modules user lib tools selftests check unit-tests vm-tests \
+.PHONY: all modules user lib tools selftests check bench \
 	deps sparse checkpatch demo clean help
 
 all: modules user
@@ -26,6 +26,7 @@ help:
 	@echo 'make deps       install what kpmem needs from Debian (idempotent)'
 	@echo 'make check      build, then run host unit tests and the selftests in guests on each kernel'
 	@echo 'make demo       boot guests and show kpmem working'
+	@echo 'make bench      run the benchmarks in guests (BENCH_QUICK=1 for a smoke run)'
 	@echo 'make sparse     sparse (C=2) on the module for each kernel'
 	@echo 'make checkpatch checkpatch.pl --strict on the kernel sources'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
@@ -73,8 +74,10 @@ $(LINUX_SRC)/scripts/checkpatch.pl $(KSFT)/kselftest_harness.h:
 user: lib tools selftests
 
 include lib/common/common.mk
+-include lib/pmemset/pmemset.mk
 include tools/tools.mk
 include selftests/selftests.mk
+include bench/bench.mk
 
 # ---- tests ----------------------------------------------------------------
 # `make check` is what CI runs: host unit tests, then every selftest inside
@@ -83,6 +86,12 @@ check:
 	@$(TOP)/scripts/install-deps
 	@$(MAKE) --no-print-directory all
 	@$(TOP)/selftests/check $(if $(filter command line environment,$(origin KVERS)),$(KVERS))
+
+# Benchmarks run in guests and print tables; they assert no timings.
+bench:
+	@$(TOP)/scripts/install-deps
+	@$(MAKE) --no-print-directory all
+	@$(TOP)/bench/run
 
 demo:
 	@$(TOP)/scripts/install-deps
