@@ -11,6 +11,7 @@
 
 #include "compat.h"
 #include "kpmem.h"
+#include "rpmem.h"
 
 static long kpmem_ioctl_get_version(void __user *argp)
 {
@@ -35,8 +36,10 @@ static long kpmem_dev_ioctl(struct file *file, unsigned int cmd,
 		return kpmem_ioctl_get_version(argp);
 	case KPMEM_IOC_SET_CREATE:
 		return kpmem_set_create(argp);
+	case KPMEM_IOC_POOL_CONNECT:
+		return kpmem_pool_connect(argp);
 	default:
-		return -ENOTTY;
+		return kpmem_export_ioctl(cmd, argp);
 	}
 }
 

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "kpmem.h"
+#include "rpmem.h"
 
 unsigned int kpmem_max_parts_per_set = 65536;
 module_param_named(max_parts_per_set, kpmem_max_parts_per_set, uint, 0644);
@@ -19,9 +20,14 @@ static int __init kpmem_init(void)
 {
 	int ret;
 
-	ret = kpmem_chrdev_init();
+	ret = kpmem_target_init();
 	if (ret)
 		return ret;
+	ret = kpmem_chrdev_init();
+	if (ret) {
+		kpmem_target_exit();
+		return ret;
+	}
 
 	pr_info("loaded, ABI %u, release %u.%u.%u\n", KPMEM_ABI_VERSION,
 		KPMEM_VERSION_MAJOR, KPMEM_VERSION_MINOR, KPMEM_VERSION_PATCH);
@@ -31,6 +37,7 @@ static int __init kpmem_init(void)
 static void __exit kpmem_exit(void)
 {
 	kpmem_chrdev_exit();
+	kpmem_target_exit();
 	pr_info("unloaded\n");
 }
 

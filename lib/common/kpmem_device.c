@@ -18,6 +18,8 @@ static const struct {
 } kpmem_features[] = {
 	{ KPMEM_FEAT_VERSION, "version" },
 	{ KPMEM_FEAT_PART_MAPS, "part_maps" },
+	{ KPMEM_FEAT_RPMEM_TARGET, "rpmem_target" },
+	{ KPMEM_FEAT_RPMEM_INITIATOR, "rpmem_initiator" },
 };
 
 const char *kpmem_feature_name(uint64_t feature)

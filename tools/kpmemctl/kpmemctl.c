@@ -3,6 +3,7 @@
  * kpmemctl - administer and inspect kpmem
  *
  *   kpmemctl version [-j|--json]   module and library ABI, features
+ *   kpmemctl export-add | export-remove | export-list   target exports
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "kpmem_device.h"
+#include "kpmemctl.h"
 
 static void usage(FILE *out)
 {
@@ -20,6 +22,12 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  version [-j|--json]   show the loaded module's ABI version and features\n"
+		"  export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs] [--allow ADDR[/PREFIX]]...\n"
+		"                        serve BACKING (device DAX or file) to one initiator at a time\n"
+		"  export-remove NAME [--force]\n"
+		"                        stop serving NAME (--force: disconnect its initiator)\n"
+		"  export-list [-j|--json]\n"
+		"                        exports with state and counters\n"
 		"  help                  show this text\n");
 }
 
@@ -85,6 +93,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "version"))
 		return cmd_version(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "export-add"))
+		return cmd_export_add(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "export-remove"))
+		return cmd_export_remove(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "export-list"))
+		return cmd_export_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

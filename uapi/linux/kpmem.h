@@ -29,8 +29,11 @@
  */
 #define KPMEM_FEAT_VERSION	_BITULL(0)	/* KPMEM_IOC_GET_VERSION itself */
 #define KPMEM_FEAT_PART_MAPS	_BITULL(1)	/* sets of part maps (below) */
+#define KPMEM_FEAT_RPMEM_TARGET	_BITULL(2)	/* exports served over RDMA */
+#define KPMEM_FEAT_RPMEM_INITIATOR _BITULL(3)	/* remote pools */
 
-#define KPMEM_FEAT_ALL		(KPMEM_FEAT_VERSION | KPMEM_FEAT_PART_MAPS)
+#define KPMEM_FEAT_ALL		(KPMEM_FEAT_VERSION | KPMEM_FEAT_PART_MAPS | \
+				 KPMEM_FEAT_RPMEM_TARGET | KPMEM_FEAT_RPMEM_INITIATOR)
 
 /* ioctl type byte; not assigned in Documentation/.../ioctl-number.rst. */
 #define KPMEM_IOC_MAGIC		0xD5
@@ -216,5 +219,246 @@ struct kpmem_pmap_info {
 #define KPMEM_SET_IOC_PART_ADD		_IOWR(KPMEM_IOC_MAGIC, 0x10, struct kpmem_part_add)
 #define KPMEM_SET_IOC_PART_REMOVE	_IOWR(KPMEM_IOC_MAGIC, 0x11, struct kpmem_part_remove)
 #define KPMEM_SET_IOC_PMAP_LOOKUP	_IOWR(KPMEM_IOC_MAGIC, 0x12, struct kpmem_pmap_info)
+
+/*
+ * Remote persistent memory (rpmem).
+ *
+ * A target node serves exports: named byte ranges of persistent memory (a
+ * device DAX device, or a file, fsdax or not) that one initiator at a time
+ * may use as the remote replica of a pool.  The initiator's module connects
+ * over rdma_cm, moves data with RDMA WRITE/READ or inline in requests, and
+ * acknowledges a persist only once the target has made the range durable.
+ */
+
+#define KPMEM_NAME_MAX		255	/* export / pool-set name, without NUL */
+#define KPMEM_ADDR_MAX		28	/* sockaddr_in6 */
+#define KPMEM_EXPORT_ALLOW_MAX	8
+#define KPMEM_POOL_HDR_SIZE	4096	/* the pool header a non-NOHDRS pool keeps */
+#define KPMEM_DEFAULT_PORT	7440	/* rdma_cm port (module parameter target_port) */
+
+/* Same layout and meaning as librpmem's struct rpmem_pool_attr (104 bytes). */
+struct kpmem_pool_attr {
+	char signature[8];
+	__u32 major;
+	__u32 compat_features;
+	__u32 incompat_features;
+	__u32 ro_compat_features;
+	__u8 poolset_uuid[16];
+	__u8 uuid[16];
+	__u8 next_uuid[16];
+	__u8 prev_uuid[16];
+	__u8 user_flags[16];
+};
+
+/* A socket address as the library resolved it (AF_INET or AF_INET6). */
+struct kpmem_sockaddr {
+	__u16 family;
+	__u16 len;			/* bytes of addr used */
+	__u32 prefix_len;		/* export allow lists: network prefix; else 0 */
+	__u8 addr[KPMEM_ADDR_MAX];	/* struct sockaddr_in or sockaddr_in6 */
+	__u32 reserved;
+};
+
+/* ---- target: exports (CAP_SYS_ADMIN) ---- */
+
+/* kpmem_export_add.flags */
+#define KPMEM_EXPORT_NOHDRS	_BITUL(0)	/* no pool header: the whole export is data */
+#define KPMEM_EXPORT_FLAGS_ALL	(KPMEM_EXPORT_NOHDRS)
+
+/**
+ * struct kpmem_export_add - KPMEM_IOC_EXPORT_ADD argument
+ * @name: NUL-terminated export name (what rpmem_create/open call the pool
+ *	set); 1..KPMEM_NAME_MAX characters from [A-Za-z0-9._-]
+ * @backing_fd: the storage, open read-write: a device DAX device or a
+ *	regular file (fsdax or not)
+ * @flags: KPMEM_EXPORT_* bits
+ * @size: bytes to export from offset 0 of the backing; a multiple of 4096;
+ *	0 = all of it.  A file is grown to @size.
+ * @nallow: entries used in @allow; 0 = any initiator
+ * @reserved0: zero
+ * @allow: initiator addresses (with prefix_len) allowed to connect
+ * @reserved: zero
+ *
+ * Errors: EPERM, EINVAL, EEXIST (name in use), EBADF, ENODEV, EACCES,
+ * ENOMEM, and errors setting up the rdma_cm listener.
+ */
+struct kpmem_export_add {
+	char name[KPMEM_NAME_MAX + 1];
+	__s32 backing_fd;
+	__u32 flags;
+	__u64 size;
+	__u32 nallow;
+	__u32 reserved0;
+	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
+	__u64 reserved[4];
+};
+
+/* kpmem_export_remove.flags */
+#define KPMEM_EXPORT_REMOVE_FORCE _BITUL(0)	/* disconnect a connected initiator */
+
+/**
+ * struct kpmem_export_remove - KPMEM_IOC_EXPORT_REMOVE argument
+ * @name: the export
+ * @flags: KPMEM_EXPORT_REMOVE_* bits
+ * @reserved0: zero
+ * @reserved: zero
+ *
+ * Errors: ENOENT, EBUSY (connected, without FORCE), EPERM, EINVAL.
+ */
+struct kpmem_export_remove {
+	char name[KPMEM_NAME_MAX + 1];
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* kpmem_export_info.state */
+enum kpmem_export_state {
+	KPMEM_EXPORT_IDLE = 0,		/* no initiator */
+	KPMEM_EXPORT_CONNECTED = 1,	/* an initiator holds it */
+};
+
+/* kpmem_export_info.flags */
+#define KPMEM_EXPORT_HAS_POOL	_BITUL(16)	/* a pool was created and not removed */
+
+struct kpmem_export_info {
+	char name[KPMEM_NAME_MAX + 1];
+	__u32 flags;			/* KPMEM_EXPORT_* | KPMEM_EXPORT_HAS_POOL */
+	__u32 state;			/* enum kpmem_export_state */
+	__u32 backing_kind;		/* enum kpmem_source_kind */
+	__u32 nallow;
+	__u64 size;
+	struct kpmem_sockaddr peer;	/* connected initiator, if any */
+	__u64 connections;		/* accepted so far */
+	__u64 rejected;			/* refused connection attempts */
+	__u64 persists;			/* persist / drain requests served */
+	__u64 bytes_persisted;
+	__u64 reads;			/* read requests served */
+	__u64 errors;			/* requests answered with an error */
+	__u64 reserved[4];
+};
+
+/**
+ * struct kpmem_export_list - KPMEM_IOC_EXPORT_LIST argument
+ * @entries: user pointer to @capacity struct kpmem_export_info
+ * @capacity: entries room
+ * @count: out: exports that exist (may exceed @capacity: call again)
+ * @port: out: the rdma_cm port the target listens on (0 = not listening)
+ * @reserved0: zero
+ * @reserved: zero
+ */
+struct kpmem_export_list {
+	__u64 entries;
+	__u32 capacity;
+	__u32 count;
+	__u32 port;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define KPMEM_IOC_EXPORT_ADD	_IOW(KPMEM_IOC_MAGIC, 0x20, struct kpmem_export_add)
+#define KPMEM_IOC_EXPORT_REMOVE	_IOW(KPMEM_IOC_MAGIC, 0x21, struct kpmem_export_remove)
+#define KPMEM_IOC_EXPORT_LIST	_IOWR(KPMEM_IOC_MAGIC, 0x22, struct kpmem_export_list)
+
+/* ---- initiator: pools ---- */
+
+enum kpmem_pool_op {
+	KPMEM_POOL_CREATE = 1,	/* the export must hold no pool (EEXIST) */
+	KPMEM_POOL_OPEN = 2,	/* the export must hold a pool (ENOENT) */
+	KPMEM_POOL_REMOVE = 3,	/* drop the export's pool; no fd is returned */
+};
+
+/* kpmem_pool_connect.flags */
+#define KPMEM_POOL_HAS_ATTR	_BITUL(0)	/* create: @attr is given (pool with header) */
+#define KPMEM_POOL_REMOVE_FORCE	_BITUL(1)	/* remove: even if the pool looks broken */
+#define KPMEM_POOL_FLAGS_ALL	(KPMEM_POOL_HAS_ATTR | KPMEM_POOL_REMOVE_FORCE)
+
+/**
+ * struct kpmem_pool_connect - KPMEM_IOC_POOL_CONNECT argument
+ * @op: enum kpmem_pool_op
+ * @flags: KPMEM_POOL_* bits
+ * @target: where the target listens (port included)
+ * @name: NUL-terminated export name
+ * @pool_addr: the local pool memory (page aligned); not used by REMOVE
+ * @pool_size: its size (page aligned); the export must be at least as large
+ * @nlanes: in: lanes wanted (>= 1); out: lanes granted
+ * @timeout_ms: connection setup limit; 0 = module default (5000)
+ * @attr: create with KPMEM_POOL_HAS_ATTR: stored in the pool header; open:
+ *	out: the stored attributes (zero for a NOHDRS export)
+ * @hdr_size: out: bytes at the start of the pool that belong to the header
+ *	(KPMEM_POOL_HDR_SIZE, or 0 for NOHDRS)
+ * @reserved0: zero
+ * @reserved: zero
+ *
+ * Return: CREATE/OPEN: a new pool file descriptor (O_CLOEXEC) whose
+ * ioctls below move data; REMOVE: 0.  Errors: EINVAL, EFAULT, ETIMEDOUT,
+ * ECONNREFUSED (no target), EHOSTUNREACH, ENOENT (no such export, or no pool
+ * to open/remove), EEXIST (create on a pool), EBUSY (export in use), EFBIG
+ * (export smaller than the pool), EACCES (initiator not allowed),
+ * EPROTO (target speaks another protocol), ENOMEM.
+ */
+struct kpmem_pool_connect {
+	__u32 op;
+	__u32 flags;
+	struct kpmem_sockaddr target;
+	char name[KPMEM_NAME_MAX + 1];
+	__u64 pool_addr;
+	__u64 pool_size;
+	__u32 nlanes;
+	__u32 timeout_ms;
+	struct kpmem_pool_attr attr;
+	__u32 hdr_size;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define KPMEM_IOC_POOL_CONNECT	_IOWR(KPMEM_IOC_MAGIC, 0x30, struct kpmem_pool_connect)
+
+/* kpmem_pool_io.flags */
+#define KPMEM_IO_RELAXED	_BITUL(0)	/* persist/flush: no atomicity promise */
+#define KPMEM_IO_DEEP		_BITUL(1)	/* persist: deep persist */
+#define KPMEM_IO_FLAGS_ALL	(KPMEM_IO_RELAXED | KPMEM_IO_DEEP)
+
+/**
+ * struct kpmem_pool_io - argument of the pool fd's data ioctls
+ * @offset: pool offset
+ * @length: bytes (0: nothing to do, success)
+ * @lane: < granted nlanes
+ * @flags: KPMEM_IO_* bits valid for the ioctl
+ * @buf: READ: user buffer receiving the data
+ * @reserved: zero
+ *
+ * PERSIST returns once [offset, offset + length) of the local pool memory
+ * is durable on the target; FLUSH starts moving it; DRAIN (offset, length
+ * and buf zero) returns once every earlier FLUSH on the lane is durable;
+ * READ copies the target's data into @buf.  Errors: EINVAL (range outside
+ * the pool, a header-protected offset, bad lane or flags), EFAULT, and after
+ * a connection failure the connection's error (ECONNRESET, ETIMEDOUT, ...),
+ * for every later call.
+ */
+struct kpmem_pool_io {
+	__u64 offset;
+	__u64 length;
+	__u32 lane;
+	__u32 flags;
+	__u64 buf;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kpmem_pool_set_attr - KPMEM_POOL_IOC_SET_ATTR argument
+ * @attr: the new pool attributes (all zero to clear)
+ * @reserved: zero
+ */
+struct kpmem_pool_set_attr {
+	struct kpmem_pool_attr attr;
+	__u64 reserved[2];
+};
+
+#define KPMEM_POOL_IOC_PERSIST	_IOW(KPMEM_IOC_MAGIC, 0x31, struct kpmem_pool_io)
+#define KPMEM_POOL_IOC_FLUSH	_IOW(KPMEM_IOC_MAGIC, 0x32, struct kpmem_pool_io)
+#define KPMEM_POOL_IOC_DRAIN	_IOW(KPMEM_IOC_MAGIC, 0x33, struct kpmem_pool_io)
+#define KPMEM_POOL_IOC_READ	_IOW(KPMEM_IOC_MAGIC, 0x34, struct kpmem_pool_io)
+#define KPMEM_POOL_IOC_SET_ATTR	_IOW(KPMEM_IOC_MAGIC, 0x35, struct kpmem_pool_set_attr)
 
 #endif /* _UAPI_LINUX_KPMEM_H */

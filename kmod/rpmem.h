@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rpmem internals shared by the export registry, the target and the
+ * initiator.
+ */
+#ifndef KPMEM_RPMEM_H
+#define KPMEM_RPMEM_H
+
+#include <linux/atomic.h>
+#include <linux/kpmem.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/socket.h>
+
+struct kpmem_target_conn;
+
+struct kpmem_export_stats {
+	atomic64_t connections;
+	atomic64_t rejected;
+	atomic64_t persists;
+	atomic64_t bytes_persisted;
+	atomic64_t reads;
+	atomic64_t errors;
+};
+
+/*
+ * An export: named storage a target serves to one initiator at a time.
+ * Lives while listed or used by a connection (@ref).
+ */
+struct kpmem_export {
+	struct list_head node;		/* on the export list, unless @removed */
+	struct kref ref;
+	char name[KPMEM_NAME_MAX + 1];
+	u32 flags;			/* KPMEM_EXPORT_* */
+	u32 kind;			/* enum kpmem_source_kind of the backing */
+	u64 size;
+	struct file *file;		/* the backing */
+	struct page **pages;		/* device DAX: pinned for the export's life */
+	unsigned long npages;
+	void *vaddr;			/* device DAX: @pages mapped contiguously */
+	struct dev_pagemap *pgmap;	/* device DAX: held while @pages are used */
+	u32 nallow;
+	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
+	struct mutex lock;		/* the pool header / @has_pool */
+	bool has_pool;			/* NOHDRS exports: a pool was created */
+	bool removed;			/* under the export list lock */
+	struct kpmem_target_conn *conn;	/* under the export list lock */
+	struct kpmem_export_stats stats;
+};
+
+/* rpmem_export.c */
+long kpmem_export_ioctl(unsigned int cmd, void __user *argp);
+struct kpmem_export *kpmem_export_get(const char *name);
+void kpmem_export_put(struct kpmem_export *exp);
+int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_target_conn *conn);
+void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_target_conn *conn);
+bool kpmem_export_allows(struct kpmem_export *exp, const struct sockaddr *peer);
+int kpmem_export_write(struct kpmem_export *exp, u64 offset, const void *src, size_t len);
+int kpmem_export_persist(struct kpmem_export *exp, u64 offset, size_t len, bool deep);
+int kpmem_export_read(struct kpmem_export *exp, u64 offset, void *dst, size_t len);
+int kpmem_export_pool_get(struct kpmem_export *exp, bool *exists, struct kpmem_pool_attr *attr);
+int kpmem_export_pool_set(struct kpmem_export *exp, u64 pool_size,
+			  const struct kpmem_pool_attr *attr);
+void kpmem_exports_remove_all(void);
+
+/* rpmem_target.c */
+int kpmem_target_init(void);
+void kpmem_target_exit(void);
+int kpmem_target_listen_get(void);
+void kpmem_target_listen_put(void);
+u32 kpmem_target_port_listening(void);
+void kpmem_target_conn_kill(struct kpmem_target_conn *conn);
+void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockaddr *peer);
+
+/* rpmem_initiator.c */
+long kpmem_pool_connect(void __user *argp);
+
+#endif /* KPMEM_RPMEM_H */

@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rpmem initiator: connecting a pool to a target's export, and the pool
+ * file's data path (persist, flush, drain, read, set_attr) over lanes.
+ *
+ * A pool is one RC connection.  Each lane owns a request buffer and has at
+ * most one request in flight; replies land in a shared ring of receive
+ * buffers and are handed to the waiting lane by sequence number.  Any
+ * transport failure is sticky: every later call fails at once with it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "compat.h"
+#include "kpmem.h"
+#include "rpmem.h"
+#include "rpmem_wire.h"
+
+static unsigned int request_timeout_ms = 5000;
+module_param(request_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(request_timeout_ms,
+		 "a target not answering a request within this time is dead (default 5000)");
+
+struct kpmem_pool;
+
+struct kpmem_recv_buf {
+	struct kpmem_pool *pool;
+	void *buf;
+	u64 dma;
+	struct ib_cqe cqe;
+};
+
+struct kpmem_lane {
+	struct kpmem_pool *pool;
+	struct mutex lock;		/* one call at a time on a lane */
+	void *req;
+	u64 req_dma;
+	struct ib_cqe send_cqe;
+	struct completion done;		/* reply arrived, or the pool failed */
+	u64 seq;			/* of the request in flight, under pool->lock */
+	bool waiting;			/* under pool->lock */
+	struct kpmem_recv_buf *reply;	/* under pool->lock */
+};
+
+struct kpmem_pool {
+	struct rdma_cm_id *cm_id;
+	struct ib_device *dev;
+	struct ib_pd *pd;
+	struct ib_cq *cq;
+	struct ib_qp *qp;
+	struct mm_struct *mm;		/* whose memory the pool is; mmgrab()ed */
+	u64 pool_addr;
+	u64 pool_size;
+	u32 hdr_size;
+	u32 nlanes;			/* granted; lanes[] has wire_lanes entries */
+	u32 wire_lanes;
+	struct kpmem_lane *lanes;
+	u32 nrecv;
+	struct kpmem_recv_buf *recv;
+	spinlock_t lock;		/* @error, lanes' seq/waiting/reply */
+	int error;			/* sticky, negative errno; under @lock */
+	struct completion cm_done;	/* a connection-setup step ended */
+	int cm_status;
+	bool established;		/* report failures from now on */
+	struct mutex teardown_lock;	/* @torn_down, the RDMA resources */
+	bool torn_down;
+	struct work_struct removal_work;	/* RDMA device going away */
+};
+
+static int kpmem_pool_error(struct kpmem_pool *pool)
+{
+	return READ_ONCE(pool->error);
+}
+
+/* The connection is unusable from now on: fail every waiter, once. */
+static void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
+{
+	unsigned long flags;
+	bool first;
+	u32 i;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	first = !pool->error;
+	if (first)
+		WRITE_ONCE(pool->error, err);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (first && pool->established)
+		pr_info_ratelimited("pool on %pISpc failed (%d): %s\n",
+				    &pool->cm_id->route.addr.dst_addr, err, why);
+	for (i = 0; i < pool->wire_lanes; i++)
+		complete_all(&pool->lanes[i].done);
+}
+
+static int kpmem_pool_post_recv(struct kpmem_pool *pool, struct kpmem_recv_buf *rb)
+{
+	struct ib_sge sge = {
+		.addr = rb->dma, .length = KPMEM_WIRE_MSG_SIZE, .lkey = pool->pd->local_dma_lkey,
+	};
+	struct ib_recv_wr wr = { .wr_cqe = &rb->cqe, .sg_list = &sge, .num_sge = 1 };
+
+	ib_dma_sync_single_for_device(pool->dev, rb->dma, KPMEM_WIRE_MSG_SIZE, DMA_FROM_DEVICE);
+	return ib_post_recv(pool->qp, &wr, NULL);
+}
+
+static void kpmem_pool_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_recv_buf *rb = container_of(wc->wr_cqe, struct kpmem_recv_buf, cqe);
+	struct kpmem_pool *pool = rb->pool;
+	struct kpmem_wire_hdr *hdr = rb->buf;
+	struct kpmem_lane *lane;
+	unsigned long flags;
+	u32 l;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		kpmem_pool_fail(pool, -ECONNRESET, ib_wc_status_msg(wc->status));
+		return;
+	}
+	ib_dma_sync_single_for_cpu(pool->dev, rb->dma, KPMEM_WIRE_MSG_SIZE, DMA_FROM_DEVICE);
+	if (wc->byte_len < sizeof(*hdr) ||
+	    wc->byte_len != sizeof(*hdr) + le32_to_cpu(hdr->length) ||
+	    !(le16_to_cpu(hdr->type) & KPMEM_WIRE_REPLY))
+		goto bad;
+	l = le16_to_cpu(hdr->lane);
+	if (l >= pool->wire_lanes)
+		goto bad;
+	lane = &pool->lanes[l];
+	spin_lock_irqsave(&pool->lock, flags);
+	if (!lane->waiting || lane->seq != le64_to_cpu(hdr->seq) || lane->reply) {
+		spin_unlock_irqrestore(&pool->lock, flags);
+		goto bad;
+	}
+	lane->reply = rb;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	complete(&lane->done);
+	return;
+bad:
+	kpmem_pool_fail(pool, -EPROTO, "malformed reply");
+}
+
+static void kpmem_pool_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_lane *lane = container_of(wc->wr_cqe, struct kpmem_lane, send_cqe);
+
+	if (wc->status != IB_WC_SUCCESS)
+		kpmem_pool_fail(lane->pool, -ECONNRESET, ib_wc_status_msg(wc->status));
+}
+
+/*
+ * Send the request prepared in @lane->req (header + @data_len bytes) and
+ * wait for its reply, at most request_timeout_ms.  On success the reply's
+ * receive buffer is returned; give it back with kpmem_pool_put_reply().
+ */
+static struct kpmem_recv_buf *kpmem_lane_call(struct kpmem_lane *lane, u32 data_len)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_wire_hdr *hdr = lane->req;
+	struct ib_sge sge = {
+		.addr = lane->req_dma, .length = sizeof(*hdr) + data_len,
+		.lkey = pool->pd->local_dma_lkey,
+	};
+	struct ib_send_wr wr = {
+		.wr_cqe = &lane->send_cqe, .sg_list = &sge, .num_sge = 1,
+		.opcode = IB_WR_SEND, .send_flags = IB_SEND_SIGNALED,
+	};
+	struct kpmem_recv_buf *rb;
+	unsigned long flags;
+	long left;
+	int err;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	err = pool->error;
+	if (!err) {
+		lane->seq++;
+		hdr->seq = cpu_to_le64(lane->seq);
+		lane->waiting = true;
+		lane->reply = NULL;
+		reinit_completion(&lane->done);
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (err)
+		return ERR_PTR(err);
+
+	ib_dma_sync_single_for_device(pool->dev, lane->req_dma, sge.length, DMA_TO_DEVICE);
+	err = ib_post_send(pool->qp, &wr, NULL);
+	if (err) {
+		kpmem_pool_fail(pool, -ECONNRESET, "cannot post a request");
+	} else {
+		left = wait_for_completion_killable_timeout(&lane->done,
+							    msecs_to_jiffies(request_timeout_ms));
+		if (left == 0) {
+			kpmem_pool_fail(pool, -ETIMEDOUT, "the target did not answer in time");
+		} else if (left < 0) {
+			/* Killed: the reply may still come; the pool is dead anyway. */
+			kpmem_pool_fail(pool, -EINTR, "caller killed while waiting");
+		}
+	}
+
+	spin_lock_irqsave(&pool->lock, flags);
+	lane->waiting = false;
+	rb = lane->reply;
+	lane->reply = NULL;
+	err = pool->error;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (rb && !err)
+		return rb;
+	if (rb)
+		kpmem_pool_post_recv(pool, rb);
+	return ERR_PTR(err ? err : -ECONNRESET);
+}
+
+static void kpmem_pool_put_reply(struct kpmem_pool *pool, struct kpmem_recv_buf *rb)
+{
+	if (kpmem_pool_post_recv(pool, rb))
+		kpmem_pool_fail(pool, -ECONNRESET, "cannot post a receive");
+}
+
+static void kpmem_lane_prep(struct kpmem_lane *lane, u16 type, u16 lnum, u64 offset, u32 length,
+			    u32 flags)
+{
+	struct kpmem_wire_hdr *hdr = lane->req;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->type = cpu_to_le16(type);
+	hdr->lane = cpu_to_le16(lnum);
+	hdr->offset = cpu_to_le64(offset);
+	hdr->length = cpu_to_le32(length);
+	hdr->flags = cpu_to_le32(flags);
+}
+
+/* A reply's status as a negative errno, bounded: never trust the wire. */
+static int kpmem_reply_status(const struct kpmem_wire_hdr *hdr)
+{
+	u32 status = le32_to_cpu(hdr->status);
+
+	if (!status)
+		return 0;
+	return status < MAX_ERRNO ? -(int)status : -EREMOTEIO;
+}
+
+static void kpmem_pool_teardown(struct kpmem_pool *pool)
+{
+	u32 i;
+
+	mutex_lock(&pool->teardown_lock);
+	if (pool->torn_down) {
+		mutex_unlock(&pool->teardown_lock);
+		return;
+	}
+	pool->torn_down = true;
+	if (pool->qp) {
+		rdma_disconnect(pool->cm_id);
+		ib_drain_qp(pool->qp);
+	}
+	rdma_destroy_id(pool->cm_id);
+	if (pool->qp)
+		ib_destroy_qp(pool->qp);
+	if (pool->cq)
+		ib_free_cq(pool->cq);
+	for (i = 0; pool->recv && i < pool->nrecv; i++) {
+		if (pool->recv[i].dma)
+			ib_dma_unmap_single(pool->dev, pool->recv[i].dma, KPMEM_WIRE_MSG_SIZE,
+					    DMA_FROM_DEVICE);
+		kvfree(pool->recv[i].buf);
+	}
+	for (i = 0; pool->lanes && i < pool->wire_lanes; i++) {
+		if (pool->lanes[i].req_dma)
+			ib_dma_unmap_single(pool->dev, pool->lanes[i].req_dma,
+					    KPMEM_WIRE_MSG_SIZE, DMA_TO_DEVICE);
+		kvfree(pool->lanes[i].req);
+	}
+	if (pool->pd)
+		ib_dealloc_pd(pool->pd);
+	mutex_unlock(&pool->teardown_lock);
+}
+
+static void kpmem_pool_free(struct kpmem_pool *pool)
+{
+	kpmem_pool_teardown(pool);
+	cancel_work_sync(&pool->removal_work);
+	kfree(pool->recv);
+	kfree(pool->lanes);
+	if (pool->mm)
+		mmdrop(pool->mm);
+	kfree(pool);
+}
+
+static void kpmem_pool_removal_work(struct work_struct *work)
+{
+	kpmem_pool_teardown(container_of(work, struct kpmem_pool, removal_work));
+}
+
+static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *event)
+{
+	struct kpmem_pool *pool = id->context;
+	int status = 0;
+
+	switch (event->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+	case RDMA_CM_EVENT_ESTABLISHED:
+		break;
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+		status = -EHOSTUNREACH;
+		break;
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+		status = event->status == -ETIMEDOUT ? -ETIMEDOUT : -EHOSTUNREACH;
+		break;
+	case RDMA_CM_EVENT_REJECTED:
+		status = -ECONNREFUSED;
+		break;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		kpmem_pool_fail(pool, -ECONNRESET, rdma_event_msg(event->event));
+		return 0;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/* The id cannot be destroyed from its own handler. */
+		kpmem_pool_fail(pool, -ENODEV, rdma_event_msg(event->event));
+		pool->cm_status = -ENODEV;
+		complete(&pool->cm_done);
+		schedule_work(&pool->removal_work);
+		return 0;
+	default:
+		return 0;
+	}
+	pool->cm_status = status;
+	if (status)
+		kpmem_pool_fail(pool, status, rdma_event_msg(event->event));
+	else if (event->event == RDMA_CM_EVENT_ESTABLISHED)
+		pool->established = true;
+	complete(&pool->cm_done);
+	return 0;
+}
+
+static int kpmem_pool_wait_cm(struct kpmem_pool *pool, unsigned int timeout_ms)
+{
+	long left = wait_for_completion_killable_timeout(&pool->cm_done,
+							 msecs_to_jiffies(timeout_ms));
+
+	if (left == 0)
+		return -ETIMEDOUT;
+	if (left < 0)
+		return left;
+	reinit_completion(&pool->cm_done);
+	return pool->cm_status;
+}
+
+static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
+{
+	u32 i;
+
+	pool->lanes = kcalloc(pool->wire_lanes, sizeof(*pool->lanes), GFP_KERNEL);
+	pool->recv = kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL);
+	if (!pool->lanes || !pool->recv)
+		return -ENOMEM;
+	for (i = 0; i < pool->wire_lanes; i++) {
+		struct kpmem_lane *lane = &pool->lanes[i];
+
+		lane->pool = pool;
+		mutex_init(&lane->lock);
+		init_completion(&lane->done);
+		lane->send_cqe.done = kpmem_pool_send_done;
+		lane->req = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		if (!lane->req)
+			return -ENOMEM;
+		lane->req_dma = ib_dma_map_single(pool->dev, lane->req, KPMEM_WIRE_MSG_SIZE,
+						  DMA_TO_DEVICE);
+		if (ib_dma_mapping_error(pool->dev, lane->req_dma)) {
+			lane->req_dma = 0;
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < pool->nrecv; i++) {
+		struct kpmem_recv_buf *rb = &pool->recv[i];
+
+		rb->pool = pool;
+		rb->cqe.done = kpmem_pool_recv_done;
+		rb->buf = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		if (!rb->buf)
+			return -ENOMEM;
+		rb->dma = ib_dma_map_single(pool->dev, rb->buf, KPMEM_WIRE_MSG_SIZE,
+					    DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(pool->dev, rb->dma)) {
+			rb->dma = 0;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Route resolved: the queue pair and the buffers, then connect. */
+static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
+{
+	struct kpmem_wire_cm_req req = {
+		.magic = cpu_to_le32(KPMEM_WIRE_MAGIC),
+		.version = cpu_to_le16(KPMEM_WIRE_VERSION),
+		.nlanes = cpu_to_le16(pool->wire_lanes),
+	};
+	struct rdma_conn_param param = {
+		.private_data = &req, .private_data_len = sizeof(req),
+		.retry_count = 7, .rnr_retry_count = 7, .flow_control = 1,
+	};
+	struct ib_qp_init_attr attr = { };
+	u32 i;
+	int ret;
+
+	pool->dev = pool->cm_id->device;
+	pool->nrecv = pool->wire_lanes + 1;
+	pool->pd = ib_alloc_pd(pool->dev, 0);
+	if (IS_ERR(pool->pd)) {
+		ret = PTR_ERR(pool->pd);
+		pool->pd = NULL;
+		return ret;
+	}
+	/*
+	 * A lane's request can still be awaiting its acknowledgment when the
+	 * reply has come and the lane sends again: two sends per lane, plus
+	 * ib_drain_qp()'s send and receive.
+	 */
+	pool->cq = ib_alloc_cq(pool->dev, pool, 3 * pool->wire_lanes + 5, 0, IB_POLL_SOFTIRQ);
+	if (IS_ERR(pool->cq)) {
+		ret = PTR_ERR(pool->cq);
+		pool->cq = NULL;
+		return ret;
+	}
+	attr.send_cq = pool->cq;
+	attr.recv_cq = pool->cq;
+	attr.qp_type = IB_QPT_RC;
+	attr.sq_sig_type = IB_SIGNAL_REQ_WR;
+	attr.cap.max_send_wr = 2 * pool->wire_lanes + 1;
+	attr.cap.max_recv_wr = pool->nrecv + 1;
+	attr.cap.max_send_sge = 1;
+	attr.cap.max_recv_sge = 1;
+	ret = rdma_create_qp(pool->cm_id, pool->pd, &attr);
+	if (ret)
+		return ret;
+	pool->qp = pool->cm_id->qp;
+
+	ret = kpmem_pool_alloc_buffers(pool);
+	for (i = 0; !ret && i < pool->nrecv; i++)
+		ret = kpmem_pool_post_recv(pool, &pool->recv[i]);
+	if (ret)
+		return ret;
+	return rdma_connect(pool->cm_id, &param);
+}
+
+static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *req)
+{
+	struct kpmem_lane *lane = &pool->lanes[0];
+	struct kpmem_wire_hello *hello = (void *)((struct kpmem_wire_hdr *)lane->req + 1);
+	const struct kpmem_wire_hello_reply *reply;
+	struct kpmem_recv_buf *rb;
+	struct kpmem_wire_hdr *rhdr;
+	int ret;
+
+	kpmem_lane_prep(lane, KPMEM_WIRE_HELLO, 0, 0, sizeof(*hello), 0);
+	memset(hello, 0, sizeof(*hello));
+	hello->op = cpu_to_le32(req->op);
+	hello->flags = cpu_to_le32(req->flags);
+	hello->pool_size = cpu_to_le64(req->pool_size);
+	hello->nlanes = cpu_to_le32(pool->wire_lanes);
+	hello->name_len = cpu_to_le32(strlen(req->name));
+	strscpy(hello->name, req->name, sizeof(hello->name));
+	hello->attr = req->attr;
+
+	rb = kpmem_lane_call(lane, sizeof(*hello));
+	if (IS_ERR(rb))
+		return PTR_ERR(rb);
+	rhdr = rb->buf;
+	reply = (const void *)(rhdr + 1);
+	ret = kpmem_reply_status(rhdr);
+	if (!ret && le32_to_cpu(rhdr->length) != sizeof(*reply))
+		ret = -EPROTO;
+	if (!ret) {
+		u32 nlanes = le32_to_cpu(reply->nlanes);
+		u32 hdr_size = le32_to_cpu(reply->hdr_size);
+
+		if (req->op != KPMEM_POOL_REMOVE &&
+		    (!nlanes || nlanes > pool->wire_lanes ||
+		     (hdr_size && hdr_size != KPMEM_POOL_HDR_SIZE) ||
+		     le64_to_cpu(reply->export_size) < req->pool_size))
+			ret = -EPROTO;
+		pool->nlanes = nlanes;
+		pool->hdr_size = hdr_size;
+		req->nlanes = nlanes;
+		req->hdr_size = hdr_size;
+		if (req->op == KPMEM_POOL_OPEN)
+			req->attr = reply->attr;
+	}
+	kpmem_pool_put_reply(pool, rb);
+	return ret;
+}
+
+/* [offset, offset + len) is inside the pool and, for writes, past its header. */
+static int kpmem_pool_check_range(struct kpmem_pool *pool, const struct kpmem_pool_io *io,
+				  bool write)
+{
+	u64 end;
+
+	if (io->lane >= pool->nlanes)
+		return -EINVAL;
+	if (check_add_overflow(io->offset, io->length, &end) || end > pool->pool_size)
+		return -EINVAL;
+	if (write && io->length && io->offset < pool->hdr_size)
+		return -EINVAL;
+	return 0;
+}
+
+static long kpmem_pool_persist(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+{
+	struct kpmem_lane *lane = &pool->lanes[io->lane];
+	u32 wflags = io->flags & KPMEM_IO_DEEP ? KPMEM_WIRE_DEEP : 0;
+	u64 done = 0;
+	int ret = 0;
+
+	mutex_lock(&lane->lock);
+	while (done < io->length) {
+		u32 chunk = min_t(u64, io->length - done, KPMEM_WIRE_MAX_DATA);
+		u64 offset = io->offset + done;
+		struct kpmem_recv_buf *rb;
+
+		kpmem_lane_prep(lane, KPMEM_WIRE_PERSIST, io->lane, offset, chunk, wflags);
+		if (copy_from_user((struct kpmem_wire_hdr *)lane->req + 1,
+				   u64_to_user_ptr(pool->pool_addr + offset), chunk)) {
+			ret = -EFAULT;
+			break;
+		}
+		rb = kpmem_lane_call(lane, chunk);
+		if (IS_ERR(rb)) {
+			ret = PTR_ERR(rb);
+			break;
+		}
+		ret = kpmem_reply_status(rb->buf);
+		kpmem_pool_put_reply(pool, rb);
+		if (ret)
+			break;
+		done += chunk;
+	}
+	mutex_unlock(&lane->lock);
+	return ret;
+}
+
+static long kpmem_pool_read(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+{
+	struct kpmem_lane *lane = &pool->lanes[io->lane];
+	u64 done = 0;
+	int ret = 0;
+
+	mutex_lock(&lane->lock);
+	while (done < io->length) {
+		u32 chunk = min_t(u64, io->length - done, KPMEM_WIRE_MAX_DATA);
+		struct kpmem_recv_buf *rb;
+		struct kpmem_wire_hdr *rhdr;
+
+		kpmem_lane_prep(lane, KPMEM_WIRE_READ, io->lane, io->offset + done, chunk, 0);
+		rb = kpmem_lane_call(lane, 0);
+		if (IS_ERR(rb)) {
+			ret = PTR_ERR(rb);
+			break;
+		}
+		rhdr = rb->buf;
+		ret = kpmem_reply_status(rhdr);
+		if (!ret && le32_to_cpu(rhdr->length) != chunk)
+			ret = -EPROTO;
+		if (!ret && copy_to_user(u64_to_user_ptr(io->buf + done), rhdr + 1, chunk))
+			ret = -EFAULT;
+		kpmem_pool_put_reply(pool, rb);
+		if (ret)
+			break;
+		done += chunk;
+	}
+	mutex_unlock(&lane->lock);
+	if (ret == -EPROTO)
+		kpmem_pool_fail(pool, ret, "malformed read reply");
+	return ret;
+}
+
+static long kpmem_pool_set_attr(struct kpmem_pool *pool, void __user *argp)
+{
+	struct kpmem_lane *lane = &pool->lanes[0];
+	struct kpmem_pool_set_attr req;
+	struct kpmem_recv_buf *rb;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved[0] || req.reserved[1])
+		return -EINVAL;
+	mutex_lock(&lane->lock);
+	kpmem_lane_prep(lane, KPMEM_WIRE_SET_ATTR, 0, 0, sizeof(req.attr), 0);
+	memcpy((struct kpmem_wire_hdr *)lane->req + 1, &req.attr, sizeof(req.attr));
+	rb = kpmem_lane_call(lane, sizeof(req.attr));
+	if (IS_ERR(rb)) {
+		ret = PTR_ERR(rb);
+	} else {
+		ret = kpmem_reply_status(rb->buf);
+		kpmem_pool_put_reply(pool, rb);
+	}
+	mutex_unlock(&lane->lock);
+	return ret;
+}
+
+static long kpmem_pool_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kpmem_pool *pool = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kpmem_pool_io io;
+	int ret;
+
+	/* The pool's memory is the creator's: nobody else can persist it. */
+	if (current->mm != pool->mm)
+		return -EPERM;
+	if (cmd == KPMEM_POOL_IOC_SET_ATTR) {
+		ret = kpmem_pool_error(pool);
+		return ret ? ret : kpmem_pool_set_attr(pool, argp);
+	}
+	if (cmd != KPMEM_POOL_IOC_PERSIST && cmd != KPMEM_POOL_IOC_FLUSH &&
+	    cmd != KPMEM_POOL_IOC_DRAIN && cmd != KPMEM_POOL_IOC_READ)
+		return -ENOTTY;
+	if (copy_from_user(&io, argp, sizeof(io)))
+		return -EFAULT;
+	if (io.reserved[0] || io.reserved[1])
+		return -EINVAL;
+
+	switch (cmd) {
+	case KPMEM_POOL_IOC_PERSIST:
+	case KPMEM_POOL_IOC_FLUSH:
+		if (io.flags & ~(cmd == KPMEM_POOL_IOC_PERSIST ? KPMEM_IO_FLAGS_ALL :
+							   KPMEM_IO_RELAXED) || io.buf)
+			return -EINVAL;
+		ret = kpmem_pool_check_range(pool, &io, true);
+		break;
+	case KPMEM_POOL_IOC_DRAIN:
+		ret = io.flags || io.offset || io.length || io.buf || io.lane >= pool->nlanes ?
+		      -EINVAL : 0;
+		break;
+	default:	/* READ */
+		ret = io.flags ? -EINVAL : kpmem_pool_check_range(pool, &io, false);
+		if (!ret && io.length && !access_ok(u64_to_user_ptr(io.buf), io.length))
+			ret = -EFAULT;
+		break;
+	}
+	if (ret)
+		return ret;
+	ret = kpmem_pool_error(pool);
+	if (ret || !io.length)
+		return ret;
+
+	/*
+	 * A flush is served as a persist (the target makes each request
+	 * durable before answering), so a drain has nothing left to wait for.
+	 */
+	if (cmd == KPMEM_POOL_IOC_READ)
+		return kpmem_pool_read(pool, &io);
+	return kpmem_pool_persist(pool, &io);
+}
+
+static int kpmem_pool_release(struct inode *inode, struct file *file)
+{
+	kpmem_pool_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kpmem_pool_fops = {
+	.owner = THIS_MODULE,
+	.release = kpmem_pool_release,
+	.unlocked_ioctl = kpmem_pool_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static int kpmem_pool_connect_check(struct kpmem_pool_connect *req)
+{
+	const struct kpmem_sockaddr *t = &req->target;
+	size_t len = strnlen(req->name, sizeof(req->name));
+
+	if (req->flags & ~KPMEM_POOL_FLAGS_ALL || req->reserved0 ||
+	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
+	    !len || len > KPMEM_NAME_MAX || t->reserved || t->prefix_len)
+		return -EINVAL;
+	if (!((t->family == AF_INET && t->len == sizeof(struct sockaddr_in)) ||
+	      (t->family == AF_INET6 && t->len == sizeof(struct sockaddr_in6))) ||
+	    ((struct sockaddr *)t->addr)->sa_family != t->family)
+		return -EINVAL;
+	if (req->op == KPMEM_POOL_REMOVE)
+		return req->flags & KPMEM_POOL_HAS_ATTR ? -EINVAL : 0;
+	if (req->op != KPMEM_POOL_CREATE && req->op != KPMEM_POOL_OPEN)
+		return -EINVAL;
+	if (req->flags & KPMEM_POOL_REMOVE_FORCE ||
+	    (req->op == KPMEM_POOL_OPEN && req->flags & KPMEM_POOL_HAS_ATTR))
+		return -EINVAL;
+	if (!req->nlanes || !req->pool_addr || !req->pool_size ||
+	    !PAGE_ALIGNED(req->pool_addr) || !PAGE_ALIGNED(req->pool_size) ||
+	    req->pool_addr + req->pool_size < req->pool_addr ||
+	    !access_ok(u64_to_user_ptr(req->pool_addr), req->pool_size))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kpmem_pool_connect() - KPMEM_IOC_POOL_CONNECT
+ * @argp: struct kpmem_pool_connect in user memory
+ *
+ * Return: a pool file descriptor (create, open), 0 (remove) or a negative
+ * errno.
+ */
+long kpmem_pool_connect(void __user *argp)
+{
+	struct kpmem_pool_connect *req;
+	struct sockaddr_storage dst = { };
+	unsigned int timeout;
+	struct kpmem_pool *pool;
+	long ret;
+
+	req = memdup_user(argp, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = kpmem_pool_connect_check(req);
+	if (ret)
+		goto out_req;
+	memcpy(&dst, req->target.addr, req->target.len);
+	timeout = req->timeout_ms ? req->timeout_ms : 5000;
+
+	ret = -ENOMEM;
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		goto out_req;
+	spin_lock_init(&pool->lock);
+	init_completion(&pool->cm_done);
+	mutex_init(&pool->teardown_lock);
+	INIT_WORK(&pool->removal_work, kpmem_pool_removal_work);
+	pool->pool_addr = req->pool_addr;
+	pool->pool_size = req->pool_size;
+	pool->wire_lanes = clamp_t(u32, req->nlanes, 1, KPMEM_WIRE_MAX_LANES);
+	mmgrab(current->mm);
+	pool->mm = current->mm;
+
+	pool->cm_id = rdma_create_id(current->nsproxy->net_ns, kpmem_pool_cm_handler, pool,
+				     RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(pool->cm_id)) {
+		ret = PTR_ERR(pool->cm_id);
+		pool->torn_down = true;
+		goto out_pool;
+	}
+	ret = rdma_resolve_addr(pool->cm_id, NULL, (struct sockaddr *)&dst, timeout);
+	if (!ret)
+		ret = kpmem_pool_wait_cm(pool, timeout + 1000);
+	if (!ret)
+		ret = rdma_resolve_route(pool->cm_id, timeout);
+	if (!ret)
+		ret = kpmem_pool_wait_cm(pool, timeout + 1000);
+	if (!ret)
+		ret = kpmem_pool_setup_qp(pool);
+	if (!ret)
+		ret = kpmem_pool_wait_cm(pool, timeout + 1000);
+	if (!ret)
+		ret = kpmem_pool_hello(pool, req);
+	if (ret)
+		goto out_pool;
+
+	if (req->op == KPMEM_POOL_REMOVE) {
+		kpmem_pool_free(pool);
+		kfree(req);
+		return 0;
+	}
+	ret = -EFAULT;
+	if (copy_to_user(argp, req, sizeof(*req)))
+		goto out_pool;
+	ret = anon_inode_getfd("[kpmem-pool]", &kpmem_pool_fops, pool, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto out_pool;
+	kfree(req);
+	return ret;
+
+out_pool:
+	kpmem_pool_free(pool);
+out_req:
+	kfree(req);
+	return ret;
+}

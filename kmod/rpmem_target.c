@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rpmem target: the rdma_cm listener (up while exports exist), accepted
+ * connections, and serving their requests against the attached export.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in6.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_cm.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "compat.h"
+#include "kpmem.h"
+#include "rpmem.h"
+#include "rpmem_wire.h"
+
+static unsigned short target_port = KPMEM_DEFAULT_PORT;
+module_param(target_port, ushort, 0444);
+MODULE_PARM_DESC(target_port, "rdma_cm port the target listens on while it has exports (default 7440)");
+
+static unsigned int max_target_conns = 64;
+module_param(max_target_conns, uint, 0644);
+MODULE_PARM_DESC(max_target_conns, "connections the target serves at once (default 64)");
+
+/* One receive slot per lane: the request and the reply to it. */
+struct kpmem_target_slot {
+	struct kpmem_target_conn *conn;
+	void *req;
+	void *reply;
+	u64 req_dma;
+	u64 reply_dma;
+	struct ib_cqe recv_cqe;
+	struct ib_cqe send_cqe;
+};
+
+struct kpmem_target_conn {
+	struct rdma_cm_id *cm_id;
+	struct ib_device *dev;
+	struct ib_pd *pd;
+	struct ib_cq *cq;
+	struct ib_qp *qp;
+	u32 nslots;
+	struct kpmem_target_slot *slots;
+	struct sockaddr_storage peer;
+	struct kpmem_export *exp;	/* after a successful HELLO */
+	u64 pool_size;
+	u32 hdr_size;
+	unsigned long dying;		/* bit 0: release queued */
+	struct list_head node;		/* on kpmem_target_conns */
+	struct work_struct release_work;
+};
+
+static struct workqueue_struct *kpmem_target_wq;
+static DEFINE_MUTEX(kpmem_listen_lock);
+static struct rdma_cm_id *kpmem_listener;	/* under kpmem_listen_lock */
+static unsigned int kpmem_listen_users;
+static LIST_HEAD(kpmem_target_conns);
+static DEFINE_SPINLOCK(kpmem_target_conns_lock);
+static unsigned int kpmem_target_nconns;
+static bool kpmem_target_stopping;	/* module exit: accept nothing more */
+
+static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
+{
+	struct ib_device *dev = conn->dev;
+	u32 i;
+
+	if (conn->slots) {
+		for (i = 0; i < conn->nslots; i++) {
+			struct kpmem_target_slot *slot = &conn->slots[i];
+
+			if (slot->req_dma)
+				ib_dma_unmap_single(dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE,
+						    DMA_FROM_DEVICE);
+			if (slot->reply_dma)
+				ib_dma_unmap_single(dev, slot->reply_dma, KPMEM_WIRE_MSG_SIZE,
+						    DMA_TO_DEVICE);
+			kvfree(slot->req);
+			kvfree(slot->reply);
+		}
+		kfree(conn->slots);
+	}
+	if (conn->qp)
+		ib_destroy_qp(conn->qp);
+	if (conn->cq)
+		ib_free_cq(conn->cq);
+	if (conn->pd)
+		ib_dealloc_pd(conn->pd);
+	kfree(conn);
+}
+
+static void kpmem_target_release_work(struct work_struct *work)
+{
+	struct kpmem_target_conn *conn = container_of(work, struct kpmem_target_conn,
+						      release_work);
+
+	rdma_disconnect(conn->cm_id);
+	ib_drain_qp(conn->qp);
+	rdma_destroy_id(conn->cm_id);
+	if (conn->exp) {
+		kpmem_export_detach(conn->exp, conn);
+		kpmem_export_put(conn->exp);
+	}
+	spin_lock(&kpmem_target_conns_lock);
+	list_del(&conn->node);
+	kpmem_target_nconns--;
+	spin_unlock(&kpmem_target_conns_lock);
+	kpmem_target_conn_free(conn);
+}
+
+/* Tear @conn down from process context, once, whoever asks first. */
+static void kpmem_target_conn_release(struct kpmem_target_conn *conn)
+{
+	if (!test_and_set_bit(0, &conn->dying))
+		queue_work(kpmem_target_wq, &conn->release_work);
+}
+
+/**
+ * kpmem_target_conn_kill() - disconnect a connection (export removal)
+ * @conn: the connection
+ *
+ * May be called under locks: the teardown runs later on the target's
+ * workqueue, which module exit flushes.
+ */
+void kpmem_target_conn_kill(struct kpmem_target_conn *conn)
+{
+	kpmem_target_conn_release(conn);
+}
+
+void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockaddr *peer)
+{
+	size_t len = conn->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						       sizeof(struct sockaddr_in);
+
+	peer->family = conn->peer.ss_family;
+	peer->len = len;
+	memcpy(peer->addr, &conn->peer, len);
+}
+
+static int kpmem_target_post_recv(struct kpmem_target_slot *slot)
+{
+	struct kpmem_target_conn *conn = slot->conn;
+	struct ib_sge sge = {
+		.addr = slot->req_dma,
+		.length = KPMEM_WIRE_MSG_SIZE,
+		.lkey = conn->pd->local_dma_lkey,
+	};
+	struct ib_recv_wr wr = {
+		.wr_cqe = &slot->recv_cqe,
+		.sg_list = &sge,
+		.num_sge = 1,
+	};
+
+	ib_dma_sync_single_for_device(conn->dev, slot->req_dma,
+				      KPMEM_WIRE_MSG_SIZE, DMA_FROM_DEVICE);
+	return ib_post_recv(conn->qp, &wr, NULL);
+}
+
+static void kpmem_target_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_target_slot *slot = container_of(wc->wr_cqe, struct kpmem_target_slot,
+						      send_cqe);
+
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
+		pr_info_ratelimited("reply to %pISpc failed: %s\n", &slot->conn->peer,
+				    ib_wc_status_msg(wc->status));
+		kpmem_target_conn_release(slot->conn);
+	}
+}
+
+static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem_wire_hdr *hdr,
+			      const void *data, struct kpmem_wire_hello_reply *reply)
+{
+	const struct kpmem_wire_hello *hello = data;
+	struct kpmem_pool_attr attr;
+	struct kpmem_export *exp;
+	bool exists, has_attr;
+	u32 op, flags, nlanes;
+	u64 pool_size;
+	int ret;
+
+	if (conn->exp || le32_to_cpu(hdr->length) != sizeof(*hello) ||
+	    le32_to_cpu(hello->name_len) > KPMEM_NAME_MAX ||
+	    strnlen(hello->name, sizeof(hello->name)) != le32_to_cpu(hello->name_len))
+		return -EPROTO;
+	op = le32_to_cpu(hello->op);
+	flags = le32_to_cpu(hello->flags);
+	pool_size = le64_to_cpu(hello->pool_size);
+	nlanes = le32_to_cpu(hello->nlanes);
+	if (flags & ~KPMEM_POOL_FLAGS_ALL || op < KPMEM_POOL_CREATE || op > KPMEM_POOL_REMOVE)
+		return -EINVAL;
+
+	exp = kpmem_export_get(hello->name);
+	if (!exp)
+		return -ENOENT;
+	ret = -EACCES;
+	if (!kpmem_export_allows(exp, (struct sockaddr *)&conn->peer)) {
+		pr_info_ratelimited("initiator %pISc is not allowed on export '%s'\n",
+				    &conn->peer, exp->name);
+		goto out_reject;
+	}
+	ret = kpmem_export_attach(exp, conn);
+	if (ret)
+		goto out_reject;
+	conn->exp = exp;
+	atomic64_inc(&exp->stats.connections);
+
+	conn->hdr_size = exp->flags & KPMEM_EXPORT_NOHDRS ? 0 : KPMEM_POOL_HDR_SIZE;
+	has_attr = flags & KPMEM_POOL_HAS_ATTR;
+	if (op != KPMEM_POOL_REMOVE) {
+		if (!pool_size || !IS_ALIGNED(pool_size, PAGE_SIZE) || pool_size <= conn->hdr_size)
+			return -EINVAL;
+		if (pool_size > exp->size)
+			return -EFBIG;
+		if (!nlanes)
+			return -EINVAL;
+	}
+
+	mutex_lock(&exp->lock);
+	ret = kpmem_export_pool_get(exp, &exists, &attr);
+	if (ret)
+		goto out_unlock;
+	switch (op) {
+	case KPMEM_POOL_CREATE:
+		/* A header keeps attributes; a NOHDRS pool has nowhere to. */
+		ret = -EINVAL;
+		if (has_attr != !(exp->flags & KPMEM_EXPORT_NOHDRS))
+			break;
+		ret = -EEXIST;
+		if (exists)
+			break;
+		attr = hello->attr;
+		ret = kpmem_export_pool_set(exp, pool_size, &attr);
+		break;
+	case KPMEM_POOL_OPEN:
+		ret = exists ? 0 : -ENOENT;
+		break;
+	case KPMEM_POOL_REMOVE:
+		ret = -ENOENT;
+		if (!exists && !(flags & KPMEM_POOL_REMOVE_FORCE))
+			break;
+		ret = kpmem_export_pool_set(exp, 0, NULL);
+		break;
+	}
+out_unlock:
+	mutex_unlock(&exp->lock);
+	if (ret)
+		return ret;
+
+	conn->pool_size = op == KPMEM_POOL_REMOVE ? 0 : pool_size;
+	reply->export_size = cpu_to_le64(exp->size);
+	reply->nlanes = cpu_to_le32(min(nlanes, conn->nslots));
+	reply->hdr_size = cpu_to_le32(conn->hdr_size);
+	reply->attr = attr;
+	return 0;
+
+out_reject:
+	atomic64_inc(&exp->stats.rejected);
+	kpmem_export_put(exp);
+	return ret;
+}
+
+/* [offset, offset + len) is pool data a request may write (or read). */
+static int kpmem_target_check_range(struct kpmem_target_conn *conn, u64 offset, u32 len,
+				    bool write)
+{
+	u64 end;
+
+	if (!conn->exp || !conn->pool_size)
+		return -EPROTO;
+	if (!len || len > KPMEM_WIRE_MAX_DATA || check_add_overflow(offset, (u64)len, &end) ||
+	    end > conn->pool_size)
+		return -EINVAL;
+	if (write && offset < conn->hdr_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* Serve one request; fill the reply's data.  Return: reply data length or -errno. */
+static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem_wire_hdr *hdr,
+			      const void *data, void *reply_data)
+{
+	u64 offset = le64_to_cpu(hdr->offset);
+	u32 len = le32_to_cpu(hdr->length);
+	struct kpmem_export *exp = conn->exp;
+	bool deep = le32_to_cpu(hdr->flags) & KPMEM_WIRE_DEEP;
+	int ret;
+
+	switch (le16_to_cpu(hdr->type)) {
+	case KPMEM_WIRE_HELLO:
+		ret = kpmem_target_hello(conn, hdr, data, reply_data);
+		return ret ? ret : sizeof(struct kpmem_wire_hello_reply);
+	case KPMEM_WIRE_PERSIST:
+		ret = kpmem_target_check_range(conn, offset, len, true);
+		if (ret)
+			return ret;
+		ret = kpmem_export_write(exp, offset, data, len);
+		if (!ret)
+			ret = kpmem_export_persist(exp, offset, len, deep);
+		if (!ret) {
+			atomic64_inc(&exp->stats.persists);
+			atomic64_add(len, &exp->stats.bytes_persisted);
+		}
+		return ret;
+	case KPMEM_WIRE_READ:
+		/* A read request carries no data; its length is what to read. */
+		ret = kpmem_target_check_range(conn, offset, len, false);
+		if (ret)
+			return ret;
+		ret = kpmem_export_read(exp, offset, reply_data, len);
+		if (!ret)
+			atomic64_inc(&exp->stats.reads);
+		return ret ? ret : len;
+	case KPMEM_WIRE_SET_ATTR:
+		if (!exp || len != sizeof(struct kpmem_pool_attr))
+			return -EPROTO;
+		if (exp->flags & KPMEM_EXPORT_NOHDRS)
+			return 0;
+		mutex_lock(&exp->lock);
+		ret = kpmem_export_pool_set(exp, conn->pool_size, data);
+		mutex_unlock(&exp->lock);
+		return ret;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_target_slot *slot = container_of(wc->wr_cqe, struct kpmem_target_slot,
+						      recv_cqe);
+	struct kpmem_target_conn *conn = slot->conn;
+	struct ib_device *dev = conn->dev;
+	struct kpmem_wire_hdr *hdr = slot->req, *rhdr = slot->reply;
+	struct ib_sge sge;
+	struct ib_send_wr wr = { };
+	u32 type, lane, data_len;
+	int ret;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			kpmem_target_conn_release(conn);
+		return;
+	}
+	ib_dma_sync_single_for_cpu(dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE, DMA_FROM_DEVICE);
+
+	/* Never trust the wire: the header, then lengths, before anything else. */
+	if (wc->byte_len < sizeof(*hdr))
+		goto protocol_error;
+	type = le16_to_cpu(hdr->type);
+	lane = le16_to_cpu(hdr->lane);
+	data_len = type == KPMEM_WIRE_READ ? 0 : le32_to_cpu(hdr->length);
+	if (lane >= conn->nslots || wc->byte_len != sizeof(*hdr) + data_len)
+		goto protocol_error;
+
+	if (test_bit(0, &conn->dying))
+		ret = -ECONNRESET;
+	else
+		ret = kpmem_target_serve(conn, hdr, hdr + 1, rhdr + 1);
+	if (ret == -EPROTO)
+		goto protocol_error;
+
+	memset(rhdr, 0, sizeof(*rhdr));
+	rhdr->type = cpu_to_le16(type | KPMEM_WIRE_REPLY);
+	rhdr->lane = hdr->lane;
+	rhdr->seq = hdr->seq;
+	rhdr->offset = hdr->offset;
+	rhdr->status = cpu_to_le32(ret < 0 ? -ret : 0);
+	rhdr->length = cpu_to_le32(ret > 0 ? ret : 0);
+	if (ret < 0 && conn->exp)
+		atomic64_inc(&conn->exp->stats.errors);
+
+	/* The request is consumed: the slot can take the next one. */
+	if (kpmem_target_post_recv(slot))
+		goto conn_error;
+	sge.addr = slot->reply_dma;
+	sge.length = sizeof(*rhdr) + (ret > 0 ? ret : 0);
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr_cqe = &slot->send_cqe;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IB_WR_SEND;
+	wr.send_flags = IB_SEND_SIGNALED;
+	ib_dma_sync_single_for_device(dev, slot->reply_dma, sge.length, DMA_TO_DEVICE);
+	if (ib_post_send(conn->qp, &wr, NULL))
+		goto conn_error;
+	return;
+
+protocol_error:
+	pr_info_ratelimited("malformed request from %pISpc (%u bytes): disconnecting\n",
+			    &conn->peer, wc->byte_len);
+	if (conn->exp)
+		atomic64_inc(&conn->exp->stats.errors);
+conn_error:
+	kpmem_target_conn_release(conn);
+}
+
+static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
+{
+	struct ib_device *dev = conn->dev;
+	u32 i;
+
+	conn->slots = kcalloc(conn->nslots, sizeof(*conn->slots), GFP_KERNEL);
+	if (!conn->slots)
+		return -ENOMEM;
+	for (i = 0; i < conn->nslots; i++) {
+		struct kpmem_target_slot *slot = &conn->slots[i];
+
+		slot->conn = conn;
+		slot->recv_cqe.done = kpmem_target_recv_done;
+		slot->send_cqe.done = kpmem_target_send_done;
+		slot->req = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		slot->reply = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		if (!slot->req || !slot->reply)
+			return -ENOMEM;
+		slot->req_dma = ib_dma_map_single(dev, slot->req, KPMEM_WIRE_MSG_SIZE,
+						  DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(dev, slot->req_dma)) {
+			slot->req_dma = 0;
+			return -ENOMEM;
+		}
+		slot->reply_dma = ib_dma_map_single(dev, slot->reply, KPMEM_WIRE_MSG_SIZE,
+						    DMA_TO_DEVICE);
+		if (ib_dma_mapping_error(dev, slot->reply_dma)) {
+			slot->reply_dma = 0;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *event)
+{
+	const struct kpmem_wire_cm_req *req = event->param.conn.private_data;
+	struct rdma_conn_param param = { .rnr_retry_count = 7 };
+	struct ib_qp_init_attr qp_attr = { };
+	struct kpmem_target_conn *conn;
+	u32 nlanes, i;
+	int ret;
+
+	if (event->param.conn.private_data_len < sizeof(*req) ||
+	    le32_to_cpu(req->magic) != KPMEM_WIRE_MAGIC ||
+	    le16_to_cpu(req->version) != KPMEM_WIRE_VERSION) {
+		pr_info_ratelimited("connection from %pISpc rejected: not a kpmem initiator\n",
+				    &id->route.addr.dst_addr);
+		rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
+		return -EPROTO;
+	}
+	nlanes = le16_to_cpu(req->nlanes);
+	if (!nlanes || nlanes > KPMEM_WIRE_MAX_LANES) {
+		rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
+		return -EINVAL;
+	}
+
+	spin_lock(&kpmem_target_conns_lock);
+	if (kpmem_target_stopping) {
+		spin_unlock(&kpmem_target_conns_lock);
+		rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
+		return -ESHUTDOWN;
+	}
+	if (kpmem_target_nconns >= READ_ONCE(max_target_conns)) {
+		spin_unlock(&kpmem_target_conns_lock);
+		pr_info_ratelimited("connection from %pISpc rejected: %u connections already\n",
+				    &id->route.addr.dst_addr, max_target_conns);
+		rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
+		return -EBUSY;
+	}
+	kpmem_target_nconns++;
+	spin_unlock(&kpmem_target_conns_lock);
+
+	ret = -ENOMEM;
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		goto out_count;
+	conn->cm_id = id;
+	conn->dev = id->device;
+	conn->nslots = nlanes;
+	INIT_WORK(&conn->release_work, kpmem_target_release_work);
+	INIT_LIST_HEAD(&conn->node);
+	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
+
+	conn->pd = ib_alloc_pd(id->device, 0);
+	if (IS_ERR(conn->pd)) {
+		ret = PTR_ERR(conn->pd);
+		conn->pd = NULL;
+		goto out_free;
+	}
+	/*
+	 * A lane's next request can arrive before the reply to its last one
+	 * has been acknowledged, so up to two replies per lane are in the
+	 * send queue; one more send and receive each for ib_drain_qp().
+	 */
+	conn->cq = ib_alloc_cq(id->device, conn, 3 * nlanes + 4, 0, IB_POLL_WORKQUEUE);
+	if (IS_ERR(conn->cq)) {
+		ret = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		goto out_free;
+	}
+	qp_attr.send_cq = conn->cq;
+	qp_attr.recv_cq = conn->cq;
+	qp_attr.qp_type = IB_QPT_RC;
+	qp_attr.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qp_attr.cap.max_send_wr = 2 * nlanes + 1;
+	qp_attr.cap.max_recv_wr = nlanes + 1;
+	qp_attr.cap.max_send_sge = 1;
+	qp_attr.cap.max_recv_sge = 1;
+	ret = rdma_create_qp(id, conn->pd, &qp_attr);
+	if (ret)
+		goto out_free;
+	conn->qp = id->qp;
+
+	ret = kpmem_target_alloc_slots(conn);
+	for (i = 0; !ret && i < conn->nslots; i++)
+		ret = kpmem_target_post_recv(&conn->slots[i]);
+	if (ret)
+		goto out_free;
+
+	id->context = conn;
+	spin_lock(&kpmem_target_conns_lock);
+	list_add_tail(&conn->node, &kpmem_target_conns);
+	spin_unlock(&kpmem_target_conns_lock);
+	ret = rdma_accept(id, &param);
+	if (ret) {
+		/* Established or not, the release path owns it now. */
+		kpmem_target_conn_release(conn);
+		return 0;
+	}
+	return 0;
+
+out_free:
+	if (conn->qp) {
+		rdma_destroy_qp(id);
+		conn->qp = NULL;
+	}
+	kpmem_target_conn_free(conn);
+out_count:
+	spin_lock(&kpmem_target_conns_lock);
+	kpmem_target_nconns--;
+	spin_unlock(&kpmem_target_conns_lock);
+	rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
+	return ret;	/* non-zero: the core destroys the new id */
+}
+
+static int kpmem_target_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *event)
+{
+	struct kpmem_target_conn *conn = id->context;
+
+	switch (event->event) {
+	case RDMA_CM_EVENT_CONNECT_REQUEST:
+		return kpmem_target_accept(id, event);
+	case RDMA_CM_EVENT_ESTABLISHED:
+		return 0;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_REJECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/* The listener itself never gets here with a context. */
+		if (conn)
+			kpmem_target_conn_release(conn);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int kpmem_target_listen_start(void)
+{
+	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6, .sin6_port = htons(target_port) };
+	struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_port = htons(target_port) };
+	struct rdma_cm_id *id;
+	int ret;
+
+	id = rdma_create_id(&init_net, kpmem_target_cm_handler, NULL, RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	/* Both IPv6 and IPv4 initiators when the stack allows, IPv4 otherwise. */
+	ret = rdma_set_afonly(id, 0);
+	if (!ret)
+		ret = rdma_bind_addr(id, (struct sockaddr *)&any6);
+	if (ret) {
+		rdma_destroy_id(id);
+		id = rdma_create_id(&init_net, kpmem_target_cm_handler, NULL, RDMA_PS_TCP,
+				    IB_QPT_RC);
+		if (IS_ERR(id))
+			return PTR_ERR(id);
+		ret = rdma_bind_addr(id, (struct sockaddr *)&any4);
+	}
+	if (!ret)
+		ret = rdma_listen(id, 128);
+	if (ret) {
+		pr_err("cannot listen on rdma_cm port %u: %d\n", target_port, ret);
+		rdma_destroy_id(id);
+		return ret;
+	}
+	kpmem_listener = id;
+	pr_info("target listening on rdma_cm port %u\n", target_port);
+	return 0;
+}
+
+/**
+ * kpmem_target_listen_get() - listen while at least one export exists
+ *
+ * Return: 0 or the error from setting up the listener.
+ */
+int kpmem_target_listen_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&kpmem_listen_lock);
+	if (!kpmem_listen_users)
+		ret = kpmem_target_listen_start();
+	if (!ret)
+		kpmem_listen_users++;
+	mutex_unlock(&kpmem_listen_lock);
+	return ret;
+}
+
+void kpmem_target_listen_put(void)
+{
+	mutex_lock(&kpmem_listen_lock);
+	if (!--kpmem_listen_users) {
+		rdma_destroy_id(kpmem_listener);
+		kpmem_listener = NULL;
+		pr_info("target stopped listening\n");
+	}
+	mutex_unlock(&kpmem_listen_lock);
+}
+
+u32 kpmem_target_port_listening(void)
+{
+	u32 port;
+
+	mutex_lock(&kpmem_listen_lock);
+	port = kpmem_listener ? target_port : 0;
+	mutex_unlock(&kpmem_listen_lock);
+	return port;
+}
+
+int kpmem_target_init(void)
+{
+	kpmem_target_wq = alloc_workqueue("kpmem_target", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return kpmem_target_wq ? 0 : -ENOMEM;
+}
+
+void kpmem_target_exit(void)
+{
+	struct kpmem_target_conn *conn;
+
+	spin_lock(&kpmem_target_conns_lock);
+	kpmem_target_stopping = true;
+	spin_unlock(&kpmem_target_conns_lock);
+	kpmem_exports_remove_all();
+	/* Connections not attached to any export yet (no HELLO) go too. */
+	spin_lock(&kpmem_target_conns_lock);
+	list_for_each_entry(conn, &kpmem_target_conns, node)
+		kpmem_target_conn_release(conn);
+	spin_unlock(&kpmem_target_conns_lock);
+	destroy_workqueue(kpmem_target_wq);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rpmem wire protocol between a kpmem initiator and a kpmem target.
+ *
+ * Connection: rdma_cm over RC, REQ private data struct kpmem_wire_cm_req.
+ * Then every exchange is one request SEND from the initiator and one reply
+ * SEND from the target, on a lane: a lane has at most one request in
+ * flight, so the target needs one receive buffer per lane.  Data travels
+ * inline, after the header, in both directions.  All integers are little
+ * endian; every field is checked by the receiver before use.
+ */
+#ifndef KPMEM_RPMEM_WIRE_H
+#define KPMEM_RPMEM_WIRE_H
+
+#include <linux/kpmem.h>
+#include <linux/types.h>
+
+#define KPMEM_WIRE_MAGIC	0x4b504d4d	/* "KPMM" */
+#define KPMEM_WIRE_VERSION	1
+
+/* One message: header and inline data. */
+#define KPMEM_WIRE_MSG_SIZE	(64 * 1024)
+#define KPMEM_WIRE_MAX_DATA	(KPMEM_WIRE_MSG_SIZE - sizeof(struct kpmem_wire_hdr))
+#define KPMEM_WIRE_MAX_LANES	64
+
+struct kpmem_wire_cm_req {
+	__le32 magic;
+	__le16 version;
+	__le16 nlanes;		/* receive buffers the initiator needs served */
+};
+
+enum kpmem_wire_type {
+	KPMEM_WIRE_HELLO = 1,		/* data: struct kpmem_wire_hello */
+	KPMEM_WIRE_PERSIST = 2,		/* data: the bytes for [offset, offset + length) */
+	KPMEM_WIRE_READ = 3,		/* reply data: the bytes read */
+	KPMEM_WIRE_SET_ATTR = 4,	/* data: struct kpmem_pool_attr */
+	KPMEM_WIRE_REPLY = 0x80,	/* or-ed into the type of a reply */
+};
+
+/* kpmem_wire_hdr.flags */
+#define KPMEM_WIRE_DEEP		BIT(0)
+
+struct kpmem_wire_hdr {
+	__le16 type;
+	__le16 lane;
+	__le32 status;		/* replies: 0 or a positive errno */
+	__le64 seq;		/* echoed in the reply */
+	__le64 offset;
+	__le32 length;		/* bytes of data following the header */
+	__le32 flags;
+};
+
+struct kpmem_wire_hello {
+	__le32 op;		/* enum kpmem_pool_op */
+	__le32 flags;		/* KPMEM_POOL_* */
+	__le64 pool_size;
+	__le32 nlanes;
+	__le32 name_len;
+	char name[KPMEM_NAME_MAX + 1];
+	struct kpmem_pool_attr attr;
+};
+
+struct kpmem_wire_hello_reply {
+	__le64 export_size;
+	__le32 nlanes;		/* granted */
+	__le32 hdr_size;
+	struct kpmem_pool_attr attr;
+};
+
+#endif /* KPMEM_RPMEM_WIRE_H */
