@@ -75,6 +75,7 @@ user: lib tools selftests
 
 include lib/common/common.mk
 -include lib/pmemset/pmemset.mk
+-include lib/rpmem/rpmem.mk
 include tools/tools.mk
 include selftests/selftests.mk
 include bench/bench.mk

@@ -4,7 +4,7 @@
 # linux-source (unpacked into build/ksft, never committed).  Each directory
 # under selftests/ holds one area; unit/ runs on the host, the rest in guests.
 
-SELFTEST_SRCS := $(wildcard selftests/unit/*.c selftests/foundation/*.c selftests/part_maps/*.c)
+SELFTEST_SRCS := $(wildcard selftests/unit/*.c selftests/foundation/*.c selftests/part_maps/*.c selftests/rpmem/*.c)
 SELFTEST_BINS := $(SELFTEST_SRCS:%.c=$(BUILD)/%)
 SELFTEST_CFLAGS := $(KPMEM_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-clobbered
 
@@ -20,3 +20,21 @@ $(BUILD)/selftests/%: selftests/%.c $(KSFT)/kselftest_harness.h $(LIBCOMMON) $(w
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) $(SELFTEST_CFLAGS) -o $@ $< $(TEST_LDLIBS) $(LIBCOMMON) -lpthread
+
+# Tests of librpmem (host unit/rpmem_*).  The API test links the built
+# library; the ABI and dlopen tests load it by path or LD_LIBRARY_PATH
+# (KPMEM_BUILD_LIB); the target and env tests link the internal objects.
+RPMEM_TEST_BINS := $(filter $(BUILD)/selftests/unit/rpmem_%,$(SELFTEST_BINS))
+$(RPMEM_TEST_BINS): SELFTEST_CFLAGS += -I$(TOP)/lib/rpmem -DKPMEM_BUILD_LIB='"$(BUILD)/lib"'
+$(RPMEM_TEST_BINS): $(LIBRPMEM) $(LIBRPMEM_LINK) $(wildcard lib/rpmem/*.h) lib/include/librpmem.h \
+	lib/include/librpmem_kpmem.h
+$(BUILD)/selftests/unit/rpmem_api_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+$(BUILD)/selftests/unit/rpmem_target_test: TEST_LDLIBS := $(BUILD)/lib/rpmem/target.o $(BUILD)/lib/rpmem/error.o
+$(BUILD)/selftests/unit/rpmem_env_test: TEST_LDLIBS := $(BUILD)/lib/rpmem/env.o
+$(BUILD)/selftests/unit/rpmem_fake_module_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+
+# The real-client test loads Debian's libpmemobj, which dlopen()s
+# librpmem.so.1: the executable's RPATH (not RUNPATH) makes that ours.
+$(BUILD)/selftests/rpmem/pmemobj_replica_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/pmemobj_replica_test: TEST_LDLIBS := -lpmemobj \
+	-Wl,--disable-new-dtags,-rpath,$(BUILD)/lib

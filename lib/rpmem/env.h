@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Environment variables librpmem honours, read once when the library is
+ * loaded (as PMDK does), so a running program cannot change them midway.
+ */
+#ifndef RPMEM_ENV_H
+#define RPMEM_ENV_H
+
+/**
+ * rpmem_env_parse_uint() - parse a positive decimal integer setting
+ * @s: the variable's value (may be NULL)
+ * @out: receives the value when it is valid
+ *
+ * Valid: one or more decimal digits, nothing else, value 1..UINT_MAX.
+ *
+ * Return: 0 when valid, -1 otherwise (@out untouched, errno untouched).
+ */
+int rpmem_env_parse_uint(const char *s, unsigned *out);
+
+/**
+ * rpmem_env_max_nlanes() - the lane cap from RPMEM_MAX_NLANES
+ *
+ * Return: its value when it was valid at load time, else UINT_MAX (no cap).
+ */
+unsigned rpmem_env_max_nlanes(void);
+
+#endif /* RPMEM_ENV_H */
