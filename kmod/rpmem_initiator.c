@@ -72,6 +72,7 @@ struct kpmem_pool {
 	struct completion cm_done;	/* a connection-setup step ended */
 	int cm_status;
 	bool established;		/* report failures from now on */
+	bool attached;			/* the target holds the export for us */
 	struct mutex teardown_lock;	/* @torn_down, the RDMA resources */
 	bool torn_down;
 	struct work_struct removal_work;	/* RDMA device going away */
@@ -283,8 +284,27 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 	mutex_unlock(&pool->teardown_lock);
 }
 
+/*
+ * Tell a healthy target we are done, and wait (bounded) for it to have
+ * released the export: an open right after a close must not find it busy.
+ */
+static void kpmem_pool_close(struct kpmem_pool *pool)
+{
+	struct kpmem_lane *lane = &pool->lanes[0];
+	struct kpmem_recv_buf *rb;
+
+	mutex_lock(&lane->lock);
+	kpmem_lane_prep(lane, KPMEM_WIRE_CLOSE, 0, 0, 0, 0);
+	rb = kpmem_lane_call(lane, 0);
+	if (!IS_ERR(rb))
+		kpmem_pool_put_reply(pool, rb);
+	mutex_unlock(&lane->lock);
+}
+
 static void kpmem_pool_free(struct kpmem_pool *pool)
 {
+	if (pool->attached && !kpmem_pool_error(pool))
+		kpmem_pool_close(pool);
 	kpmem_pool_teardown(pool);
 	cancel_work_sync(&pool->removal_work);
 	kfree(pool->recv);
@@ -492,6 +512,7 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 		     (hdr_size && hdr_size != KPMEM_POOL_HDR_SIZE) ||
 		     le64_to_cpu(reply->export_size) < req->pool_size))
 			ret = -EPROTO;
+		pool->attached = true;
 		pool->nlanes = nlanes;
 		pool->hdr_size = hdr_size;
 		req->nlanes = nlanes;

@@ -211,12 +211,13 @@ static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem
 	conn->hdr_size = exp->flags & KPMEM_EXPORT_NOHDRS ? 0 : KPMEM_POOL_HDR_SIZE;
 	has_attr = flags & KPMEM_POOL_HAS_ATTR;
 	if (op != KPMEM_POOL_REMOVE) {
-		if (!pool_size || !IS_ALIGNED(pool_size, PAGE_SIZE) || pool_size <= conn->hdr_size)
-			return -EINVAL;
+		ret = -EINVAL;
+		if (!pool_size || !IS_ALIGNED(pool_size, PAGE_SIZE) ||
+		    pool_size <= conn->hdr_size || !nlanes)
+			goto out_detach;
+		ret = -EFBIG;
 		if (pool_size > exp->size)
-			return -EFBIG;
-		if (!nlanes)
-			return -EINVAL;
+			goto out_detach;
 	}
 
 	mutex_lock(&exp->lock);
@@ -248,7 +249,7 @@ static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem
 out_unlock:
 	mutex_unlock(&exp->lock);
 	if (ret)
-		return ret;
+		goto out_detach;
 
 	conn->pool_size = op == KPMEM_POOL_REMOVE ? 0 : pool_size;
 	reply->export_size = cpu_to_le64(exp->size);
@@ -257,6 +258,10 @@ out_unlock:
 	reply->attr = attr;
 	return 0;
 
+out_detach:
+	/* A refused initiator holds nothing: the next one may come at once. */
+	kpmem_export_detach(exp, conn);
+	conn->exp = NULL;
 out_reject:
 	atomic64_inc(&exp->stats.rejected);
 	kpmem_export_put(exp);
@@ -323,6 +328,18 @@ static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem
 		ret = kpmem_export_pool_set(exp, conn->pool_size, data);
 		mutex_unlock(&exp->lock);
 		return ret;
+	case KPMEM_WIRE_CLOSE:
+		/*
+		 * Let go of the export before answering, so that the initiator
+		 * can open it again the moment its close returns.
+		 */
+		if (!exp || len)
+			return -EPROTO;
+		kpmem_export_detach(exp, conn);
+		kpmem_export_put(exp);
+		conn->exp = NULL;
+		conn->pool_size = 0;
+		return 0;
 	default:
 		return -EPROTO;
 	}

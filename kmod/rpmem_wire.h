@@ -34,6 +34,7 @@ enum kpmem_wire_type {
 	KPMEM_WIRE_PERSIST = 2,		/* data: the bytes for [offset, offset + length) */
 	KPMEM_WIRE_READ = 3,		/* reply data: the bytes read */
 	KPMEM_WIRE_SET_ATTR = 4,	/* data: struct kpmem_pool_attr */
+	KPMEM_WIRE_CLOSE = 5,		/* the initiator is done with the export */
 	KPMEM_WIRE_REPLY = 0x80,	/* or-ed into the type of a reply */
 };
 
