@@ -79,6 +79,7 @@ include lib/common/common.mk
 include tools/tools.mk
 include selftests/selftests.mk
 include bench/bench.mk
+include examples/examples.mk
 
 # ---- tests ----------------------------------------------------------------
 # `make check` is what CI runs: host unit tests, then every selftest inside

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #define POOL_SIZE (4 * MiB)
 /* Two guests under TCG move a few MB/s: give each test room. */
 #define RPMEM_TEST(name) TEST_F_TIMEOUT(rpmem, name, 240)
+#define RPMEM_DAX_TEST(name) TEST_F_TIMEOUT(rpmem_dax, name, 240)
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
@@ -98,46 +100,73 @@ static struct kpmem_pool_attr test_attr(void)
 	return a;
 }
 
-FIXTURE(rpmem) {
+struct rpmem_env {
 	uint8_t *pool;
 	char backing[128];
 };
 
-FIXTURE_VARIANT(rpmem) {
-	const char *kind;	/* "file" or "devdax" */
-};
-
-FIXTURE_VARIANT_ADD(rpmem, file) { .kind = "file" };
-FIXTURE_VARIANT_ADD(rpmem, devdax) { .kind = "devdax" };
-
-FIXTURE_SETUP(rpmem)
+static int env_setup(struct __test_metadata *_metadata, struct rpmem_env *env, bool devdax)
 {
-	self->pool = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->pool);
+	env->pool = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (env->pool == MAP_FAILED)
+		return -1;
 	for (size_t i = 0; i < POOL_SIZE; i++)
-		self->pool[i] = (uint8_t)(i * 131 + 7);
-	if (!strcmp(variant->kind, "devdax")) {
-		/* KPMEM_TEST_DEVDAX on the target comes from with_sources there. */
-		snprintf(self->backing, sizeof(self->backing), "/dev/dax1.0");
-		ASSERT_EQ(0, peer("test -c %s", self->backing))
-			TH_LOG("the target has no %s (made by selftests/rpmem/pair_setup)", self->backing);
+		env->pool[i] = (uint8_t)(i * 131 + 7);
+	if (devdax) {
+		/* Made from the target's NVDIMM by selftests/rpmem/pair_setup. */
+		snprintf(env->backing, sizeof(env->backing), "/dev/dax1.0");
+		if (peer("test -c %s", env->backing)) {
+			TH_LOG("the target has no %s (run me through pair_setup)", env->backing);
+			return -1;
+		}
 	} else {
-		snprintf(self->backing, sizeof(self->backing), "/tmp/remote.img");
-		ASSERT_EQ(0, peer("rm -f %s", self->backing));
+		snprintf(env->backing, sizeof(env->backing), "/tmp/remote.img");
+		if (peer("rm -f %s", env->backing))
+			return -1;
 	}
 	/* A test killed by its time limit leaves its export behind. */
 	peer("%s export-remove --force remote.set 2>/dev/null", kpmemctl());
-	ASSERT_EQ(0, peer("%s export-add remote.set %s --size 16M", kpmemctl(), self->backing));
+	return peer("%s export-add remote.set %s --size 16M", kpmemctl(), env->backing);
 }
 
-FIXTURE_TEARDOWN(rpmem)
+static void env_teardown(struct rpmem_env *env)
 {
 	/* The device keeps its data: the next test must not find this pool. */
 	pool_op(KPMEM_POOL_REMOVE, "remote.set", NULL, 0, NULL, NULL, KPMEM_POOL_REMOVE_FORCE,
 		KPMEM_DEFAULT_PORT);
 	peer("%s export-remove --force remote.set", kpmemctl());
-	munmap(self->pool, POOL_SIZE);
+	munmap(env->pool, POOL_SIZE);
+}
+
+/* Every behaviour, on a file-backed export. */
+FIXTURE(rpmem) {
+	struct rpmem_env env;
+};
+
+FIXTURE_SETUP(rpmem)
+{
+	ASSERT_EQ(0, env_setup(_metadata, &self->env, false));
+}
+
+FIXTURE_TEARDOWN(rpmem)
+{
+	env_teardown(&self->env);
+}
+
+/* The data path again, on a device DAX export (pmem on the target). */
+FIXTURE(rpmem_dax) {
+	struct rpmem_env env;
+};
+
+FIXTURE_SETUP(rpmem_dax)
+{
+	ASSERT_EQ(0, env_setup(_metadata, &self->env, true));
+}
+
+FIXTURE_TEARDOWN(rpmem_dax)
+{
+	env_teardown(&self->env);
 }
 
 /* The target's copy of [off, off + len) equals ours. */
@@ -160,47 +189,69 @@ static int target_matches(const char *backing, const uint8_t *pool, size_t off, 
 	return ret;
 }
 
-RPMEM_TEST(persist_makes_range_durable_on_target)
+static void persist_makes_range_durable_on_target(struct __test_metadata *_metadata,
+				struct rpmem_env *env)
 {
 	struct kpmem_pool_attr attr = test_attr();
 	uint32_t nlanes = 4;
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, &nlanes, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", env->pool, POOL_SIZE, &nlanes, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 	ASSERT_EQ(4U, nlanes);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, POOL_SIZE - 4096, 0, 0, NULL));
-	ASSERT_EQ(0, target_matches(self->backing, self->pool, 4096, POOL_SIZE - 4096));
+	ASSERT_EQ(0, target_matches(env->backing, env->pool, 4096, POOL_SIZE - 4096));
 
 	/* Relaxed and deep persists too, from other lanes. */
-	memset(self->pool + 8192, 0x3c, 4096);
+	memset(env->pool + 8192, 0x3c, 4096);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 8192, 4096, 1, KPMEM_IO_RELAXED, NULL));
-	memset(self->pool + 12288, 0x5d, 4096);
+	memset(env->pool + 12288, 0x5d, 4096);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 12288, 4096, 3, KPMEM_IO_DEEP, NULL));
-	memset(self->pool + 16384, 0x6e, 4096);
+	memset(env->pool + 16384, 0x6e, 4096);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_FLUSH, 16384, 4096, 2, 0, NULL));
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_DRAIN, 0, 0, 2, 0, NULL));
-	ASSERT_EQ(0, target_matches(self->backing, self->pool, 8192, 12288));
+	ASSERT_EQ(0, target_matches(env->backing, env->pool, 8192, 12288));
 	close(fd);
 }
 
-RPMEM_TEST(read_returns_persisted_data)
+RPMEM_TEST(persist_makes_range_durable_on_target)
+{
+	persist_makes_range_durable_on_target(_metadata, &self->env);
+}
+
+RPMEM_DAX_TEST(persist_makes_range_durable_on_target)
+{
+	persist_makes_range_durable_on_target(_metadata, &self->env);
+}
+
+static void read_returns_persisted_data(struct __test_metadata *_metadata,
+				struct rpmem_env *env)
 {
 	struct kpmem_pool_attr attr = test_attr();
 	uint8_t *buf = malloc(POOL_SIZE);
 	int fd;
 
 	ASSERT_NE(NULL, buf);
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", env->pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, POOL_SIZE - 4096, 0, 0, NULL));
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_READ, 4096, POOL_SIZE - 4096, 0, 0, buf));
-	ASSERT_EQ(0, memcmp(buf, self->pool + 4096, POOL_SIZE - 4096));
+	ASSERT_EQ(0, memcmp(buf, env->pool + 4096, POOL_SIZE - 4096));
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_READ, 0, 0, 0, 0, buf));
 	close(fd);
 	free(buf);
+}
+
+RPMEM_TEST(read_returns_persisted_data)
+{
+	read_returns_persisted_data(_metadata, &self->env);
+}
+
+RPMEM_DAX_TEST(read_returns_persisted_data)
+{
+	read_returns_persisted_data(_metadata, &self->env);
 }
 
 RPMEM_TEST(create_on_existing_pool_is_eexist_and_open_returns_attributes)
@@ -208,14 +259,14 @@ RPMEM_TEST(create_on_existing_pool_is_eexist_and_open_returns_attributes)
 	struct kpmem_pool_attr attr = test_attr(), got;
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	close(fd);
-	ASSERT_EQ(-EEXIST, pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE,
+	ASSERT_EQ(-EEXIST, pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE,
 				   NULL, &attr, KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT));
 	memset(&got, 0, sizeof(got));
-	fd = pool_op(KPMEM_POOL_OPEN, "remote.set", self->pool, POOL_SIZE, NULL, &got, 0,
+	fd = pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL, &got, 0,
 		     KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, memcmp(&attr, &got, sizeof(attr)));
@@ -224,9 +275,9 @@ RPMEM_TEST(create_on_existing_pool_is_eexist_and_open_returns_attributes)
 
 RPMEM_TEST(open_without_pool_and_unknown_export_are_enoent)
 {
-	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "remote.set", self->pool, POOL_SIZE, NULL,
+	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL,
 				   NULL, 0, KPMEM_DEFAULT_PORT));
-	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "no.such.set", self->pool, POOL_SIZE, NULL,
+	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "no.such.set", self->env.pool, POOL_SIZE, NULL,
 				   NULL, 0, KPMEM_DEFAULT_PORT));
 }
 
@@ -235,7 +286,7 @@ RPMEM_TEST(remove_drops_pool_so_create_works_again)
 	struct kpmem_pool_attr attr = test_attr();
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	close(fd);
@@ -245,7 +296,7 @@ RPMEM_TEST(remove_drops_pool_so_create_works_again)
 				   KPMEM_DEFAULT_PORT));
 	ASSERT_EQ(0, pool_op(KPMEM_POOL_REMOVE, "remote.set", NULL, 0, NULL, NULL,
 			     KPMEM_POOL_REMOVE_FORCE, KPMEM_DEFAULT_PORT));
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	close(fd);
@@ -256,15 +307,15 @@ RPMEM_TEST(second_initiator_is_ebusy)
 	struct kpmem_pool_attr attr = test_attr();
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(-EBUSY, pool_op(KPMEM_POOL_OPEN, "remote.set", self->pool, POOL_SIZE, NULL,
+	ASSERT_EQ(-EBUSY, pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL,
 				  NULL, 0, KPMEM_DEFAULT_PORT));
 	close(fd);
 	/* The target notices the close: the export is free again. */
 	for (int i = 0; i < 50; i++) {
-		fd = pool_op(KPMEM_POOL_OPEN, "remote.set", self->pool, POOL_SIZE, NULL, NULL, 0,
+		fd = pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL, NULL, 0,
 			     KPMEM_DEFAULT_PORT);
 		if (fd != -EBUSY)
 			break;
@@ -280,7 +331,7 @@ RPMEM_TEST(bad_ranges_lanes_and_flags_are_einval)
 	uint32_t nlanes = 2;
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, &nlanes, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, &nlanes, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 0, 8, 0, 0, NULL));	/* header */
@@ -291,7 +342,7 @@ RPMEM_TEST(bad_ranges_lanes_and_flags_are_einval)
 	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, 8, 0, 1U << 7, NULL));
 	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_FLUSH, 4096, 8, 0, KPMEM_IO_DEEP, NULL));
 	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_DRAIN, 0, 0, 0, 1, NULL));
-	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_READ, POOL_SIZE, 8, 0, 0, self->pool));
+	ASSERT_EQ(-EINVAL, pool_io(fd, KPMEM_POOL_IOC_READ, POOL_SIZE, 8, 0, 0, self->env.pool));
 	ASSERT_EQ(-EFAULT, pool_io(fd, KPMEM_POOL_IOC_READ, 4096, 8, 0, 0,
 				   (void *)0xffff888000000000ULL));
 	/* A zero-length persist is a no-op, even in the header. */
@@ -319,7 +370,7 @@ RPMEM_TEST(unreachable_port_fails_without_hanging)
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = pool_op(KPMEM_POOL_OPEN, "remote.set", self->pool, POOL_SIZE, NULL, NULL, 0, 7441);
+	ret = pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL, NULL, 0, 7441);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ASSERT_GT(0, ret);
 	ASSERT_TRUE(ret == -ECONNREFUSED || ret == -EHOSTUNREACH || ret == -ETIMEDOUT)
@@ -348,7 +399,8 @@ static void *lane_writer(void *p)
 	return NULL;
 }
 
-RPMEM_TEST(lanes_are_independent_across_threads)
+static void lanes_are_independent_across_threads(struct __test_metadata *_metadata,
+				struct rpmem_env *env)
 {
 	struct kpmem_pool_attr attr = test_attr();
 	struct lane_arg args[4];
@@ -356,20 +408,30 @@ RPMEM_TEST(lanes_are_independent_across_threads)
 	uint32_t nlanes = 4;
 	int fd;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, &nlanes, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", env->pool, POOL_SIZE, &nlanes, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(4U, nlanes);
 	for (uint32_t i = 0; i < 4; i++) {
-		args[i] = (struct lane_arg){ .fd = fd, .lane = i, .pool = self->pool };
+		args[i] = (struct lane_arg){ .fd = fd, .lane = i, .pool = env->pool };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, lane_writer, &args[i]));
 	}
 	for (int i = 0; i < 4; i++) {
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
 		EXPECT_EQ(0, args[i].ret) TH_LOG("lane %d: %s", i, strerror(-args[i].ret));
 	}
-	ASSERT_EQ(0, target_matches(self->backing, self->pool, 4096, POOL_SIZE - 4096));
+	ASSERT_EQ(0, target_matches(env->backing, env->pool, 4096, POOL_SIZE - 4096));
 	close(fd);
+}
+
+RPMEM_TEST(lanes_are_independent_across_threads)
+{
+	lanes_are_independent_across_threads(_metadata, &self->env);
+}
+
+RPMEM_DAX_TEST(lanes_are_independent_across_threads)
+{
+	lanes_are_independent_across_threads(_metadata, &self->env);
 }
 
 RPMEM_TEST(export_removed_under_initiator_gives_sticky_error_fast)
@@ -378,7 +440,7 @@ RPMEM_TEST(export_removed_under_initiator_gives_sticky_error_fast)
 	struct timespec t0, t1;
 	int fd, first, ret;
 
-	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->pool, POOL_SIZE, NULL, &attr,
+	fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
 		     KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, 4096, 0, 0, NULL));
@@ -392,19 +454,19 @@ RPMEM_TEST(export_removed_under_initiator_gives_sticky_error_fast)
 	ASSERT_NE(0, first);
 	ASSERT_LE(t1.tv_sec - t0.tv_sec, 5);
 	/* Sticky: every later call fails at once with the same error. */
-	ret = pool_io(fd, KPMEM_POOL_IOC_READ, 4096, 8, 0, 0, self->pool);
+	ret = pool_io(fd, KPMEM_POOL_IOC_READ, 4096, 8, 0, 0, self->env.pool);
 	ASSERT_EQ(first, ret);
 	ASSERT_EQ(first, pool_io(fd, KPMEM_POOL_IOC_DRAIN, 0, 0, 0, 0, NULL));
 	close(fd);
 	/* Put the export back for the teardown. */
-	ASSERT_EQ(0, peer("%s export-add remote.set %s --size 16M", kpmemctl(), self->backing));
+	ASSERT_EQ(0, peer("%s export-add remote.set %s --size 16M", kpmemctl(), self->env.backing));
 }
 
 RPMEM_TEST(initiator_outside_allow_list_is_eacces)
 {
 	ASSERT_EQ(0, peer("%s export-add fenced.set %s.fenced --size 16M --allow 10.99.0.0/16",
-			  kpmemctl(), !strcmp(variant->kind, "file") ? "/tmp/remote.img" : "/tmp/d"));
-	ASSERT_EQ(-EACCES, pool_op(KPMEM_POOL_OPEN, "fenced.set", self->pool, POOL_SIZE, NULL,
+			  kpmemctl(), "/tmp/remote.img"));
+	ASSERT_EQ(-EACCES, pool_op(KPMEM_POOL_OPEN, "fenced.set", self->env.pool, POOL_SIZE, NULL,
 				   NULL, 0, KPMEM_DEFAULT_PORT));
 	ASSERT_EQ(0, peer("%s export-remove fenced.set", kpmemctl()));
 }

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+# Example applications, built against the libraries as a user would.
+
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+
+user: $(EXAMPLE_BINS)
+
+$(BUILD)/examples/%: examples/%.c $(LIBRPMEM)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -o $@ $< -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
