@@ -36,10 +36,9 @@ struct kpmem_pool_hdr_media {
 	struct kpmem_pool_attr attr;
 };
 
-static void kpmem_export_release(struct kref *ref)
+/* Undo kpmem_export_pin_devdax() (nothing for file exports). */
+static void kpmem_export_unpin(struct kpmem_export *exp)
 {
-	struct kpmem_export *exp = container_of(ref, struct kpmem_export, ref);
-
 	if (exp->vaddr)
 		vunmap(exp->vaddr);
 	if (exp->pages) {
@@ -48,6 +47,13 @@ static void kpmem_export_release(struct kref *ref)
 	}
 	if (exp->pgmap)
 		put_dev_pagemap(exp->pgmap);
+}
+
+static void kpmem_export_release(struct kref *ref)
+{
+	struct kpmem_export *exp = container_of(ref, struct kpmem_export, ref);
+
+	kpmem_export_unpin(exp);
 	fput(exp->file);
 	mutex_destroy(&exp->lock);
 	kfree(exp);
@@ -444,14 +450,7 @@ static long kpmem_export_add(void __user *argp)
 out_put_listen:
 	kpmem_target_listen_put();
 out_unpin:
-	if (exp->vaddr)
-		vunmap(exp->vaddr);
-	if (exp->pages) {
-		unpin_user_pages(exp->pages, exp->npages);
-		kvfree(exp->pages);
-	}
-	if (exp->pgmap)
-		put_dev_pagemap(exp->pgmap);
+	kpmem_export_unpin(exp);
 out_exp:
 	mutex_destroy(&exp->lock);
 	kfree(exp);
