@@ -127,8 +127,8 @@ TEST(exported_symbols_are_exactly_these)
 		ASSERT_STREQ("T", type);
 		nseen++;
 	}
-	if (pclose(p) != 0 && nseen == 0)
-		SKIP(return, "nm (binutils) is not available");
+	/* binutils comes with build-essential, which make deps installs. */
+	ASSERT_FALSE(pclose(p) != 0 && nseen == 0) TH_LOG("nm (binutils) did not run");
 	ASSERT_EQ(nwant, nseen);
 }
 
@@ -142,8 +142,7 @@ TEST(soname_is_librpmem_so_1)
 	while (fgets(line, sizeof(line), p))
 		if (strstr(line, "(SONAME)"))
 			found = strstr(line, "[librpmem.so.1]") != NULL ? 1 : -1;
-	if (pclose(p) != 0 && !found)
-		SKIP(return, "readelf (binutils) is not available");
+	ASSERT_FALSE(pclose(p) != 0 && !found) TH_LOG("readelf (binutils) did not run");
 	ASSERT_EQ(1, found);
 }
 

@@ -196,8 +196,7 @@ TEST(ipv6_scope_id_is_kept)
 	struct sockaddr_in6 sin6;
 	unsigned lo = if_nametoindex("lo");
 
-	if (!lo)
-		SKIP(return, "no loopback interface");
+	ASSERT_NE(0U, lo) TH_LOG("no loopback interface");
 	ASSERT_EQ(0, rpmem_target_parse("[fe80::1%lo]:7000", &t));
 	ASSERT_EQ(0, rpmem_target_resolve(&t, &sa)) TH_LOG("%s", rpmem_errormsg());
 	memcpy(&sin6, sa.addr, sizeof(sin6));
@@ -211,8 +210,7 @@ TEST(host_names_resolve)
 	struct rpmem_target t;
 
 	ASSERT_EQ(0, rpmem_target_parse("localhost", &t));
-	if (rpmem_target_resolve(&t, &sa))
-		SKIP(return, "localhost does not resolve here: %s", rpmem_errormsg());
+	ASSERT_EQ(0, rpmem_target_resolve(&t, &sa)) TH_LOG("localhost: %s", rpmem_errormsg());
 	ASSERT_TRUE(sa.family == AF_INET || sa.family == AF_INET6);
 }
 
