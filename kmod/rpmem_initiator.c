@@ -14,6 +14,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/rwsem.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -74,6 +75,7 @@ struct kpmem_pool {
 	bool established;		/* report failures from now on */
 	bool attached;			/* the target holds the export for us */
 	struct mutex teardown_lock;	/* @torn_down, the RDMA resources */
+	struct rw_semaphore io_sem;	/* data path (read) vs. teardown (write) */
 	bool torn_down;
 	struct work_struct removal_work;	/* RDMA device going away */
 };
@@ -257,7 +259,13 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 		mutex_unlock(&pool->teardown_lock);
 		return;
 	}
+	/*
+	 * Calls in flight were woken with the pool's error; wait for them to
+	 * leave the QP alone (device removal can come while they run).
+	 */
+	down_write(&pool->io_sem);
 	pool->torn_down = true;
+	up_write(&pool->io_sem);
 	if (pool->qp) {
 		rdma_disconnect(pool->cm_id);
 		ib_drain_qp(pool->qp);
@@ -293,12 +301,16 @@ static void kpmem_pool_close(struct kpmem_pool *pool)
 	struct kpmem_lane *lane = &pool->lanes[0];
 	struct kpmem_recv_buf *rb;
 
-	mutex_lock(&lane->lock);
-	kpmem_lane_prep(lane, KPMEM_WIRE_CLOSE, 0, 0, 0, 0);
-	rb = kpmem_lane_call(lane, 0);
-	if (!IS_ERR(rb))
-		kpmem_pool_put_reply(pool, rb);
-	mutex_unlock(&lane->lock);
+	down_read(&pool->io_sem);
+	if (!pool->torn_down) {
+		mutex_lock(&lane->lock);
+		kpmem_lane_prep(lane, KPMEM_WIRE_CLOSE, 0, 0, 0, 0);
+		rb = kpmem_lane_call(lane, 0);
+		if (!IS_ERR(rb))
+			kpmem_pool_put_reply(pool, rb);
+		mutex_unlock(&lane->lock);
+	}
+	up_read(&pool->io_sem);
 }
 
 static void kpmem_pool_free(struct kpmem_pool *pool)
@@ -645,7 +657,12 @@ static long kpmem_pool_ioctl(struct file *file, unsigned int cmd, unsigned long 
 		return -EPERM;
 	if (cmd == KPMEM_POOL_IOC_SET_ATTR) {
 		ret = kpmem_pool_error(pool);
-		return ret ? ret : kpmem_pool_set_attr(pool, argp);
+		if (ret)
+			return ret;
+		down_read(&pool->io_sem);
+		ret = pool->torn_down ? -ENODEV : kpmem_pool_set_attr(pool, argp);
+		up_read(&pool->io_sem);
+		return ret;
 	}
 	if (cmd != KPMEM_POOL_IOC_PERSIST && cmd != KPMEM_POOL_IOC_FLUSH &&
 	    cmd != KPMEM_POOL_IOC_DRAIN && cmd != KPMEM_POOL_IOC_READ)
@@ -683,9 +700,15 @@ static long kpmem_pool_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	 * A flush is served as a persist (the target makes each request
 	 * durable before answering), so a drain has nothing left to wait for.
 	 */
-	if (cmd == KPMEM_POOL_IOC_READ)
-		return kpmem_pool_read(pool, &io);
-	return kpmem_pool_persist(pool, &io);
+	down_read(&pool->io_sem);
+	if (pool->torn_down)
+		ret = -ENODEV;
+	else if (cmd == KPMEM_POOL_IOC_READ)
+		ret = kpmem_pool_read(pool, &io);
+	else
+		ret = kpmem_pool_persist(pool, &io);
+	up_read(&pool->io_sem);
+	return ret;
 }
 
 static int kpmem_pool_release(struct inode *inode, struct file *file)
@@ -761,6 +784,7 @@ long kpmem_pool_connect(void __user *argp)
 	spin_lock_init(&pool->lock);
 	init_completion(&pool->cm_done);
 	mutex_init(&pool->teardown_lock);
+	init_rwsem(&pool->io_sem);
 	INIT_WORK(&pool->removal_work, kpmem_pool_removal_work);
 	pool->pool_addr = req->pool_addr;
 	pool->pool_size = req->pool_size;
