@@ -57,6 +57,7 @@ int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_target_conn *conn
 void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_target_conn *conn);
 bool kpmem_export_allows(struct kpmem_export *exp, const struct sockaddr *peer);
 int kpmem_export_write(struct kpmem_export *exp, u64 offset, const void *src, size_t len);
+void kpmem_export_writeback(struct kpmem_export *exp, u64 offset, size_t len);
 int kpmem_export_persist(struct kpmem_export *exp, u64 offset, size_t len, bool deep);
 int kpmem_export_read(struct kpmem_export *exp, u64 offset, void *dst, size_t len);
 int kpmem_export_pool_get(struct kpmem_export *exp, bool *exists, struct kpmem_pool_attr *attr);

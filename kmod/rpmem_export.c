@@ -151,6 +151,20 @@ int kpmem_export_write(struct kpmem_export *exp, u64 offset, const void *src, si
 }
 
 /**
+ * kpmem_export_writeback() - write back CPU caches over RDMA-placed data
+ * @exp: a device DAX export
+ * @offset: start, already checked
+ * @len: length
+ *
+ * The RDMA device placed the bytes through ordinary (cached) stores; only
+ * after this and kpmem_export_persist() are they on the media.
+ */
+void kpmem_export_writeback(struct kpmem_export *exp, u64 offset, size_t len)
+{
+	arch_wb_cache_pmem(exp->vaddr + offset, len);
+}
+
+/**
  * kpmem_export_persist() - make [offset, offset + len) durable
  * @exp: the export
  * @offset: start

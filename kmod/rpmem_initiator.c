@@ -7,6 +7,8 @@
  * most one request in flight; replies land in a shared ring of receive
  * buffers and are handed to the waiting lane by sequence number.  Any
  * transport failure is sticky: every later call fails at once with it.
+ * Bulk data moves by RDMA (rpmem_xfer.c) when the target registered the
+ * pool for us, inline in the messages otherwise.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +27,7 @@
 #include "compat.h"
 #include "kpmem.h"
 #include "rpmem.h"
+#include "rpmem_initiator.h"
 #include "rpmem_wire.h"
 
 static unsigned int request_timeout_ms = 5000;
@@ -32,61 +35,20 @@ module_param(request_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(request_timeout_ms,
 		 "a target not answering a request within this time is dead (default 5000)");
 
-struct kpmem_pool;
-
-struct kpmem_recv_buf {
-	struct kpmem_pool *pool;
-	void *buf;
-	u64 dma;
-	struct ib_cqe cqe;
-};
-
-struct kpmem_lane {
-	struct kpmem_pool *pool;
-	struct mutex lock;		/* one call at a time on a lane */
-	void *req;
-	u64 req_dma;
-	struct ib_cqe send_cqe;
-	struct completion done;		/* reply arrived, or the pool failed */
-	u64 seq;			/* of the request in flight, under pool->lock */
-	bool waiting;			/* under pool->lock */
-	struct kpmem_recv_buf *reply;	/* under pool->lock */
-};
-
-struct kpmem_pool {
-	struct rdma_cm_id *cm_id;
-	struct ib_device *dev;
-	struct ib_pd *pd;
-	struct ib_cq *cq;
-	struct ib_qp *qp;
-	struct mm_struct *mm;		/* whose memory the pool is; mmgrab()ed */
-	u64 pool_addr;
-	u64 pool_size;
-	u32 hdr_size;
-	u32 nlanes;			/* granted; lanes[] has wire_lanes entries */
-	u32 wire_lanes;
-	struct kpmem_lane *lanes;
-	u32 nrecv;
-	struct kpmem_recv_buf *recv;
-	spinlock_t lock;		/* @error, lanes' seq/waiting/reply */
-	int error;			/* sticky, negative errno; under @lock */
-	struct completion cm_done;	/* a connection-setup step ended */
-	int cm_status;
-	bool established;		/* report failures from now on */
-	bool attached;			/* the target holds the export for us */
-	struct mutex teardown_lock;	/* @torn_down, the RDMA resources */
-	struct rw_semaphore io_sem;	/* data path (read) vs. teardown (write) */
-	bool torn_down;
-	struct work_struct removal_work;	/* RDMA device going away */
-};
-
 static int kpmem_pool_error(struct kpmem_pool *pool)
 {
 	return READ_ONCE(pool->error);
 }
 
-/* The connection is unusable from now on: fail every waiter, once. */
-static void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
+/**
+ * kpmem_pool_fail() - the connection is unusable from now on
+ * @pool: the pool
+ * @err: the sticky error (negative errno); the first one stays
+ * @why: for the log
+ *
+ * Fails every waiter, once.  Any context.
+ */
+void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
 {
 	unsigned long flags;
 	bool first;
@@ -97,7 +59,7 @@ static void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
 	if (first)
 		WRITE_ONCE(pool->error, err);
 	spin_unlock_irqrestore(&pool->lock, flags);
-	if (first && pool->established)
+	if (first && pool->established && !READ_ONCE(pool->closing))
 		pr_info_ratelimited("pool on %pISpc failed (%d): %s\n",
 				    &pool->cm_id->route.addr.dst_addr, err, why);
 	for (i = 0; i < pool->wire_lanes; i++)
@@ -158,10 +120,35 @@ static void kpmem_pool_send_done(struct ib_cq *cq, struct ib_wc *wc)
 		kpmem_pool_fail(lane->pool, -ECONNRESET, ib_wc_status_msg(wc->status));
 }
 
+/* The last READ of a lane's transfer: the whole transfer has landed. */
+static void kpmem_pool_rdma_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_lane *lane = container_of(wc->wr_cqe, struct kpmem_lane, rdma_cqe);
+
+	if (wc->status != IB_WC_SUCCESS)
+		kpmem_pool_fail(lane->pool, -ECONNRESET, ib_wc_status_msg(wc->status));
+	else
+		complete(&lane->done);
+}
+
+/* Wait for @lane->done; a target not answering in time is dead. */
+static void kpmem_lane_wait(struct kpmem_lane *lane)
+{
+	long left = wait_for_completion_killable_timeout(&lane->done,
+							 msecs_to_jiffies(request_timeout_ms));
+
+	if (left == 0)
+		kpmem_pool_fail(lane->pool, -ETIMEDOUT, "the target did not answer in time");
+	else if (left < 0)
+		/* Killed: the reply may still come; the pool is dead anyway. */
+		kpmem_pool_fail(lane->pool, -EINTR, "caller killed while waiting");
+}
+
 /*
- * Send the request prepared in @lane->req (header + @data_len bytes) and
- * wait for its reply, at most request_timeout_ms.  On success the reply's
- * receive buffer is returned; give it back with kpmem_pool_put_reply().
+ * Send the request prepared in @lane->req (header + @data_len bytes), after
+ * the RDMA WRITEs of the lane's transfer if it has one, and wait for its
+ * reply, at most request_timeout_ms.  On success the reply's receive buffer
+ * is returned; give it back with kpmem_pool_put_reply().
  */
 static struct kpmem_recv_buf *kpmem_lane_call(struct kpmem_lane *lane, u32 data_len)
 {
@@ -177,7 +164,6 @@ static struct kpmem_recv_buf *kpmem_lane_call(struct kpmem_lane *lane, u32 data_
 	};
 	struct kpmem_recv_buf *rb;
 	unsigned long flags;
-	long left;
 	int err;
 
 	spin_lock_irqsave(&pool->lock, flags);
@@ -194,19 +180,11 @@ static struct kpmem_recv_buf *kpmem_lane_call(struct kpmem_lane *lane, u32 data_
 		return ERR_PTR(err);
 
 	ib_dma_sync_single_for_device(pool->dev, lane->req_dma, sge.length, DMA_TO_DEVICE);
-	err = ib_post_send(pool->qp, &wr, NULL);
-	if (err) {
+	err = ib_post_send(pool->qp, kpmem_xfer_chain(lane, &wr), NULL);
+	if (err)
 		kpmem_pool_fail(pool, -ECONNRESET, "cannot post a request");
-	} else {
-		left = wait_for_completion_killable_timeout(&lane->done,
-							    msecs_to_jiffies(request_timeout_ms));
-		if (left == 0) {
-			kpmem_pool_fail(pool, -ETIMEDOUT, "the target did not answer in time");
-		} else if (left < 0) {
-			/* Killed: the reply may still come; the pool is dead anyway. */
-			kpmem_pool_fail(pool, -EINTR, "caller killed while waiting");
-		}
-	}
+	else
+		kpmem_lane_wait(lane);
 
 	spin_lock_irqsave(&pool->lock, flags);
 	lane->waiting = false;
@@ -266,10 +244,15 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 	down_write(&pool->io_sem);
 	pool->torn_down = true;
 	up_write(&pool->io_sem);
+	/* What the disconnect flushes is no news. */
+	WRITE_ONCE(pool->closing, true);
 	if (pool->qp) {
 		rdma_disconnect(pool->cm_id);
 		ib_drain_qp(pool->qp);
 	}
+	/* Nothing is in the device any more: pages of failed transfers can go. */
+	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
+		kpmem_xfer_release(&pool->lanes[i]);
 	rdma_destroy_id(pool->cm_id);
 	if (pool->qp)
 		ib_destroy_qp(pool->qp);
@@ -279,13 +262,13 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 		if (pool->recv[i].dma)
 			ib_dma_unmap_single(pool->dev, pool->recv[i].dma, KPMEM_WIRE_MSG_SIZE,
 					    DMA_FROM_DEVICE);
-		kvfree(pool->recv[i].buf);
+		kfree(pool->recv[i].buf);
 	}
 	for (i = 0; pool->lanes && i < pool->wire_lanes; i++) {
 		if (pool->lanes[i].req_dma)
 			ib_dma_unmap_single(pool->dev, pool->lanes[i].req_dma,
 					    KPMEM_WIRE_MSG_SIZE, DMA_TO_DEVICE);
-		kvfree(pool->lanes[i].req);
+		kfree(pool->lanes[i].req);
 	}
 	if (pool->pd)
 		ib_dealloc_pd(pool->pd);
@@ -315,12 +298,17 @@ static void kpmem_pool_close(struct kpmem_pool *pool)
 
 static void kpmem_pool_free(struct kpmem_pool *pool)
 {
+	u32 i;
+
 	if (pool->attached && !kpmem_pool_error(pool))
 		kpmem_pool_close(pool);
 	kpmem_pool_teardown(pool);
 	cancel_work_sync(&pool->removal_work);
 	kfree(pool->recv);
+	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
+		kvfree(pool->lanes[i].xfer);
 	kfree(pool->lanes);
+	kfree(pool->segs);
 	if (pool->mm)
 		mmdrop(pool->mm);
 	kfree(pool);
@@ -404,7 +392,8 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 		mutex_init(&lane->lock);
 		init_completion(&lane->done);
 		lane->send_cqe.done = kpmem_pool_send_done;
-		lane->req = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		lane->rdma_cqe.done = kpmem_pool_rdma_done;
+		lane->req = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
 		if (!lane->req)
 			return -ENOMEM;
 		lane->req_dma = ib_dma_map_single(pool->dev, lane->req, KPMEM_WIRE_MSG_SIZE,
@@ -419,7 +408,7 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 
 		rb->pool = pool;
 		rb->cqe.done = kpmem_pool_recv_done;
-		rb->buf = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		rb->buf = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
 		if (!rb->buf)
 			return -ENOMEM;
 		rb->dma = ib_dma_map_single(pool->dev, rb->buf, KPMEM_WIRE_MSG_SIZE,
@@ -445,10 +434,21 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 		.retry_count = 7, .rnr_retry_count = 7, .flow_control = 1,
 	};
 	struct ib_qp_init_attr attr = { };
-	u32 i;
+	u32 i, lane_wrs;
 	int ret;
 
 	pool->dev = pool->cm_id->device;
+	pool->max_sge = min3(pool->dev->attrs.max_send_sge, pool->dev->attrs.max_sge_rd,
+			     KPMEM_LANE_MAX_SGE);
+	param.initiator_depth = min_t(u32, pool->dev->attrs.max_qp_init_rd_atom, 16);
+	/*
+	 * A lane posts its transfer's RDMA work requests and the request; the
+	 * previous one's may not have been retired yet.
+	 */
+	lane_wrs = 2 * (KPMEM_LANE_MAX_WRS + 1);
+	if (!pool->max_sge ||
+	    (u64)pool->wire_lanes * lane_wrs + 1 > pool->dev->attrs.max_qp_wr)
+		return -EOPNOTSUPP;
 	pool->nrecv = pool->wire_lanes + 1;
 	pool->pd = ib_alloc_pd(pool->dev, 0);
 	if (IS_ERR(pool->pd)) {
@@ -458,10 +458,10 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 	}
 	/*
 	 * A lane's request can still be awaiting its acknowledgment when the
-	 * reply has come and the lane sends again: two sends per lane, plus
-	 * ib_drain_qp()'s send and receive.
+	 * reply has come and the lane sends again: two signaled sends and a
+	 * READ per lane, plus ib_drain_qp()'s send and receive.
 	 */
-	pool->cq = ib_alloc_cq(pool->dev, pool, 3 * pool->wire_lanes + 5, 0, IB_POLL_SOFTIRQ);
+	pool->cq = ib_alloc_cq(pool->dev, pool, 4 * pool->wire_lanes + 5, 0, IB_POLL_SOFTIRQ);
 	if (IS_ERR(pool->cq)) {
 		ret = PTR_ERR(pool->cq);
 		pool->cq = NULL;
@@ -471,9 +471,9 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 	attr.recv_cq = pool->cq;
 	attr.qp_type = IB_QPT_RC;
 	attr.sq_sig_type = IB_SIGNAL_REQ_WR;
-	attr.cap.max_send_wr = 2 * pool->wire_lanes + 1;
+	attr.cap.max_send_wr = pool->wire_lanes * lane_wrs + 1;
 	attr.cap.max_recv_wr = pool->nrecv + 1;
-	attr.cap.max_send_sge = 1;
+	attr.cap.max_send_sge = pool->max_sge;
 	attr.cap.max_recv_sge = 1;
 	ret = rdma_create_qp(pool->cm_id, pool->pd, &attr);
 	if (ret)
@@ -486,6 +486,19 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 	if (ret)
 		return ret;
 	return rdma_connect(pool->cm_id, &param);
+}
+
+/* Room for RDMA transfers, on lanes the target granted. */
+static int kpmem_pool_alloc_xfers(struct kpmem_pool *pool)
+{
+	u32 i;
+
+	for (i = 0; i < pool->nlanes; i++) {
+		pool->lanes[i].xfer = kvzalloc(sizeof(*pool->lanes[i].xfer), GFP_KERNEL);
+		if (!pool->lanes[i].xfer)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *req)
@@ -513,7 +526,10 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 	rhdr = rb->buf;
 	reply = (const void *)(rhdr + 1);
 	ret = kpmem_reply_status(rhdr);
-	if (!ret && le32_to_cpu(rhdr->length) != sizeof(*reply))
+	if (!ret && (le32_to_cpu(rhdr->length) < sizeof(*reply) ||
+		     le32_to_cpu(reply->nsegs) > KPMEM_WIRE_MAX_SEGS ||
+		     le32_to_cpu(rhdr->length) != sizeof(*reply) +
+		     le32_to_cpu(reply->nsegs) * sizeof(struct kpmem_wire_seg)))
 		ret = -EPROTO;
 	if (!ret) {
 		u32 nlanes = le32_to_cpu(reply->nlanes);
@@ -531,8 +547,13 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 		req->hdr_size = hdr_size;
 		if (req->op == KPMEM_POOL_OPEN)
 			req->attr = reply->attr;
+		if (!ret && req->op != KPMEM_POOL_REMOVE)
+			ret = kpmem_pool_check_segs(pool, (const void *)(reply + 1),
+						    le32_to_cpu(reply->nsegs));
 	}
 	kpmem_pool_put_reply(pool, rb);
+	if (!ret && pool->nsegs)
+		ret = kpmem_pool_alloc_xfers(pool);
 	return ret;
 }
 
@@ -551,68 +572,200 @@ static int kpmem_pool_check_range(struct kpmem_pool *pool, const struct kpmem_po
 	return 0;
 }
 
+/* Persist [offset, offset + len) inline: the bytes ride in the request. */
+static int kpmem_lane_persist_inline(struct kpmem_lane *lane, u32 lnum, u64 offset, u32 len,
+				     u32 wflags)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_recv_buf *rb;
+	int ret;
+
+	kpmem_lane_prep(lane, KPMEM_WIRE_PERSIST, lnum, offset, len, wflags);
+	if (copy_from_user((struct kpmem_wire_hdr *)lane->req + 1,
+			   u64_to_user_ptr(pool->pool_addr + offset), len))
+		return -EFAULT;
+	rb = kpmem_lane_call(lane, len);
+	if (IS_ERR(rb))
+		return PTR_ERR(rb);
+	ret = kpmem_reply_status(rb->buf);
+	kpmem_pool_put_reply(pool, rb);
+	return ret;
+}
+
+/*
+ * Send the lane's transfer: its RDMA WRITEs, then PERSIST_RANGES naming
+ * the ranges (already in the request), and wait for the target to have
+ * made them durable.
+ */
+static int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 lnum, u32 wflags)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_xfer *x = lane->xfer;
+	u32 len = x->nranges * sizeof(struct kpmem_wire_range);
+	struct kpmem_wire_hdr *hdr = lane->req;
+	struct kpmem_recv_buf *rb;
+	int ret;
+
+	hdr->type = cpu_to_le16(KPMEM_WIRE_PERSIST_RANGES);
+	hdr->lane = cpu_to_le16(lnum);
+	hdr->status = 0;
+	hdr->offset = 0;
+	hdr->length = cpu_to_le32(len);
+	hdr->flags = cpu_to_le32(wflags);
+	rb = kpmem_lane_call(lane, len);
+	x->nwr = 0;
+	if (IS_ERR(rb))
+		return PTR_ERR(rb);	/* pages stay pinned until teardown */
+	ret = kpmem_reply_status(rb->buf);
+	kpmem_pool_put_reply(pool, rb);
+	kpmem_xfer_release(lane);
+	return ret;
+}
+
+/**
+ * kpmem_lane_add_range() - add a persist range to the lane's transfer
+ * @lane: the lane, transfer begun for writing
+ * @offset: pool offset (checked, past the header)
+ * @len: bytes
+ *
+ * Return: bytes added (0: the transfer is full) or a negative errno.
+ */
+static long kpmem_lane_add_range(struct kpmem_lane *lane, u64 offset, u64 len)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_xfer *x = lane->xfer;
+	struct kpmem_wire_range *r = (void *)((struct kpmem_wire_hdr *)lane->req + 1);
+	long n;
+
+	if (x->nranges == KPMEM_WIRE_MAX_RANGES ||
+	    x->bytes + len > KPMEM_WIRE_MAX_RANGES_BYTES)
+		return 0;
+	n = kpmem_xfer_add(lane, offset, pool->pool_addr + offset, len);
+	if (n > 0) {
+		r[x->nranges].offset = cpu_to_le64(offset);
+		r[x->nranges].length = cpu_to_le64(n);
+		x->nranges++;
+	}
+	return n;
+}
+
 static long kpmem_pool_persist(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
 {
 	struct kpmem_lane *lane = &pool->lanes[io->lane];
 	u32 wflags = io->flags & KPMEM_IO_DEEP ? KPMEM_WIRE_DEEP : 0;
 	u64 done = 0;
+	long n;
 	int ret = 0;
 
 	mutex_lock(&lane->lock);
-	while (done < io->length) {
-		u32 chunk = min_t(u64, io->length - done, KPMEM_WIRE_MAX_DATA);
-		u64 offset = io->offset + done;
-		struct kpmem_recv_buf *rb;
+	while (!ret && done < io->length) {
+		u64 left = io->length - done;
 
-		kpmem_lane_prep(lane, KPMEM_WIRE_PERSIST, io->lane, offset, chunk, wflags);
-		if (copy_from_user((struct kpmem_wire_hdr *)lane->req + 1,
-				   u64_to_user_ptr(pool->pool_addr + offset), chunk)) {
-			ret = -EFAULT;
-			break;
+		if (!pool->nsegs || left <= KPMEM_WIRE_INLINE_MAX) {
+			n = min_t(u64, left, KPMEM_WIRE_MAX_DATA);
+			ret = kpmem_lane_persist_inline(lane, io->lane, io->offset + done, n,
+							wflags);
+		} else {
+			kpmem_xfer_begin(lane, true);
+			n = kpmem_lane_add_range(lane, io->offset + done, left);
+			if (n <= 0)
+				ret = n ? n : -EFAULT;
+			else
+				ret = kpmem_lane_persist_xfer(lane, io->lane, wflags);
 		}
-		rb = kpmem_lane_call(lane, chunk);
-		if (IS_ERR(rb)) {
-			ret = PTR_ERR(rb);
-			break;
-		}
-		ret = kpmem_reply_status(rb->buf);
-		kpmem_pool_put_reply(pool, rb);
-		if (ret)
-			break;
-		done += chunk;
+		done += n;
 	}
 	mutex_unlock(&lane->lock);
 	return ret;
+}
+
+/* Read [offset, offset + len) inline, through the target. */
+static int kpmem_lane_read_inline(struct kpmem_lane *lane, u32 lnum, u64 offset, u32 len,
+				  u64 buf)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_recv_buf *rb;
+	struct kpmem_wire_hdr *rhdr;
+	int ret;
+
+	kpmem_lane_prep(lane, KPMEM_WIRE_READ, lnum, offset, len, 0);
+	rb = kpmem_lane_call(lane, 0);
+	if (IS_ERR(rb))
+		return PTR_ERR(rb);
+	rhdr = rb->buf;
+	ret = kpmem_reply_status(rhdr);
+	if (!ret && le32_to_cpu(rhdr->length) != len)
+		ret = -EPROTO;
+	if (!ret && copy_to_user(u64_to_user_ptr(buf), rhdr + 1, len))
+		ret = -EFAULT;
+	kpmem_pool_put_reply(pool, rb);
+	return ret;
+}
+
+/* RDMA READ [offset, offset + len) straight into the user's buffer. */
+static long kpmem_lane_read_rdma(struct kpmem_lane *lane, u64 offset, u64 len, u64 buf)
+{
+	struct kpmem_pool *pool = lane->pool;
+	struct kpmem_xfer *x = lane->xfer;
+	struct ib_rdma_wr *last;
+	unsigned long flags;
+	long n;
+	int err;
+
+	kpmem_xfer_begin(lane, false);
+	n = kpmem_xfer_add(lane, offset, buf, len);
+	if (n <= 0)
+		return n ? n : -EFAULT;
+	last = &x->wrs[x->nwr - 1];
+	last->wr.wr_cqe = &lane->rdma_cqe;
+	last->wr.send_flags = IB_SEND_SIGNALED;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	err = pool->error;
+	if (!err)
+		reinit_completion(&lane->done);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (err) {
+		kpmem_xfer_release(lane);
+		return err;
+	}
+	err = ib_post_send(pool->qp, kpmem_xfer_chain(lane, NULL), NULL);
+	x->nwr = 0;
+	if (err) {
+		kpmem_xfer_release(lane);
+		kpmem_pool_fail(pool, -ECONNRESET, "cannot post a read");
+		return -ECONNRESET;
+	}
+	kpmem_lane_wait(lane);
+	err = kpmem_pool_error(pool);
+	if (err)
+		return err;	/* pages stay pinned until teardown */
+	kpmem_xfer_release(lane);
+	return n;
 }
 
 static long kpmem_pool_read(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
 {
 	struct kpmem_lane *lane = &pool->lanes[io->lane];
 	u64 done = 0;
+	long n;
 	int ret = 0;
 
 	mutex_lock(&lane->lock);
-	while (done < io->length) {
-		u32 chunk = min_t(u64, io->length - done, KPMEM_WIRE_MAX_DATA);
-		struct kpmem_recv_buf *rb;
-		struct kpmem_wire_hdr *rhdr;
+	while (!ret && done < io->length) {
+		u64 offset = io->offset + done, left = io->length - done;
 
-		kpmem_lane_prep(lane, KPMEM_WIRE_READ, io->lane, io->offset + done, chunk, 0);
-		rb = kpmem_lane_call(lane, 0);
-		if (IS_ERR(rb)) {
-			ret = PTR_ERR(rb);
-			break;
+		if (!pool->nsegs || offset < pool->hdr_size || left <= KPMEM_WIRE_INLINE_MAX) {
+			n = min_t(u64, left, KPMEM_WIRE_MAX_DATA);
+			if (offset < pool->hdr_size)
+				n = min_t(u64, n, pool->hdr_size - offset);
+			ret = kpmem_lane_read_inline(lane, io->lane, offset, n, io->buf + done);
+		} else {
+			n = kpmem_lane_read_rdma(lane, offset, left, io->buf + done);
+			if (n < 0)
+				ret = n;
 		}
-		rhdr = rb->buf;
-		ret = kpmem_reply_status(rhdr);
-		if (!ret && le32_to_cpu(rhdr->length) != chunk)
-			ret = -EPROTO;
-		if (!ret && copy_to_user(u64_to_user_ptr(io->buf + done), rhdr + 1, chunk))
-			ret = -EFAULT;
-		kpmem_pool_put_reply(pool, rb);
-		if (ret)
-			break;
-		done += chunk;
+		done += n;
 	}
 	mutex_unlock(&lane->lock);
 	if (ret == -EPROTO)

@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "kpmem.h"
 #include "rpmem.h"
+#include "rpmem_target_mr.h"
 #include "rpmem_wire.h"
 
 static unsigned short target_port = KPMEM_DEFAULT_PORT;
@@ -33,6 +34,7 @@ struct kpmem_target_slot {
 	void *reply;
 	u64 req_dma;
 	u64 reply_dma;
+	u32 byte_len;			/* of the request being served */
 	struct ib_cqe recv_cqe;
 	struct ib_cqe send_cqe;
 };
@@ -49,6 +51,10 @@ struct kpmem_target_conn {
 	struct kpmem_export *exp;	/* after a successful HELLO */
 	u64 pool_size;
 	u32 hdr_size;
+	struct kpmem_target_mrs mrs;	/* the pool's data, registered for this peer */
+	bool hello_pending;		/* @hello_work owns the connection's state */
+	struct kpmem_target_slot *hello_slot;
+	struct work_struct hello_work;
 	unsigned long dying;		/* bit 0: release queued */
 	struct list_head node;		/* on kpmem_target_conns */
 	struct work_struct release_work;
@@ -78,11 +84,12 @@ static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 			if (slot->reply_dma)
 				ib_dma_unmap_single(dev, slot->reply_dma, KPMEM_WIRE_MSG_SIZE,
 						    DMA_TO_DEVICE);
-			kvfree(slot->req);
-			kvfree(slot->reply);
+			kfree(slot->req);
+			kfree(slot->reply);
 		}
 		kfree(conn->slots);
 	}
+	kpmem_target_mrs_free(&conn->mrs);
 	if (conn->qp)
 		ib_destroy_qp(conn->qp);
 	if (conn->cq)
@@ -99,6 +106,8 @@ static void kpmem_target_release_work(struct work_struct *work)
 
 	rdma_disconnect(conn->cm_id);
 	ib_drain_qp(conn->qp);
+	/* A HELLO being served finishes (its registrations flushed) first. */
+	flush_work(&conn->hello_work);
 	rdma_destroy_id(conn->cm_id);
 	if (conn->exp) {
 		kpmem_export_detach(conn->exp, conn);
@@ -252,11 +261,25 @@ out_unlock:
 		goto out_detach;
 
 	conn->pool_size = op == KPMEM_POOL_REMOVE ? 0 : pool_size;
+	if (conn->pool_size && exp->pages) {
+		/* Nothing else is in flight during HELLO: the send queue is ours. */
+		ret = kpmem_target_mrs_register(&conn->mrs, conn->pd, conn->qp, exp,
+						conn->hdr_size, conn->pool_size, conn->nslots);
+		if (ret) {
+			pr_info_ratelimited("cannot register export '%s' for %pISpc: %d\n",
+					    exp->name, &conn->peer, ret);
+			conn->pool_size = 0;
+			goto out_detach;
+		}
+		kpmem_target_mrs_describe(&conn->mrs, (struct kpmem_wire_seg *)(reply + 1));
+	}
 	reply->export_size = cpu_to_le64(exp->size);
 	reply->nlanes = cpu_to_le32(min(nlanes, conn->nslots));
 	reply->hdr_size = cpu_to_le32(conn->hdr_size);
 	reply->attr = attr;
-	return 0;
+	reply->nsegs = cpu_to_le32(conn->mrs.nmrs);
+	reply->reserved = 0;
+	return sizeof(*reply) + conn->mrs.nmrs * sizeof(struct kpmem_wire_seg);
 
 out_detach:
 	/* A refused initiator holds nothing: the next one may come at once. */
@@ -284,6 +307,41 @@ static int kpmem_target_check_range(struct kpmem_target_conn *conn, u64 offset, 
 	return 0;
 }
 
+/*
+ * PERSIST_RANGES: the initiator RDMA-wrote these ranges into the
+ * registered pool; write them back from the CPU caches and fence.
+ */
+static int kpmem_target_persist_ranges(struct kpmem_target_conn *conn,
+				       const struct kpmem_wire_range *r, u32 len, bool deep)
+{
+	struct kpmem_export *exp = conn->exp;
+	u32 n = len / sizeof(*r), i;
+	u64 total = 0, off, end;
+	int ret;
+
+	if (!exp || !conn->pool_size || !conn->mrs.nmrs || !n || len % sizeof(*r))
+		return -EPROTO;
+	for (i = 0; i < n; i++) {
+		off = le64_to_cpu(r[i].offset);
+		if (!r[i].length || check_add_overflow(off, le64_to_cpu(r[i].length), &end) ||
+		    end > conn->pool_size || off < conn->hdr_size)
+			return -EINVAL;
+		total += le64_to_cpu(r[i].length);
+		if (total > KPMEM_WIRE_MAX_RANGES_BYTES)
+			return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		kpmem_export_writeback(exp, le64_to_cpu(r[i].offset), le64_to_cpu(r[i].length));
+		cond_resched();
+	}
+	ret = kpmem_export_persist(exp, le64_to_cpu(r[0].offset), le64_to_cpu(r[0].length), deep);
+	if (!ret) {
+		atomic64_add(n, &exp->stats.persists);
+		atomic64_add(total, &exp->stats.bytes_persisted);
+	}
+	return ret;
+}
+
 /* Serve one request; fill the reply's data.  Return: reply data length or -errno. */
 static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem_wire_hdr *hdr,
 			      const void *data, void *reply_data)
@@ -296,8 +354,9 @@ static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem
 
 	switch (le16_to_cpu(hdr->type)) {
 	case KPMEM_WIRE_HELLO:
-		ret = kpmem_target_hello(conn, hdr, data, reply_data);
-		return ret ? ret : sizeof(struct kpmem_wire_hello_reply);
+		return kpmem_target_hello(conn, hdr, data, reply_data);
+	case KPMEM_WIRE_PERSIST_RANGES:
+		return kpmem_target_persist_ranges(conn, data, len, deep);
 	case KPMEM_WIRE_PERSIST:
 		ret = kpmem_target_check_range(conn, offset, len, true);
 		if (ret)
@@ -335,6 +394,8 @@ static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem
 		 */
 		if (!exp || len)
 			return -EPROTO;
+		/* Revoke the rkeys before anyone else may attach. */
+		kpmem_target_mrs_free(&conn->mrs);
 		kpmem_export_detach(exp, conn);
 		kpmem_export_put(exp);
 		conn->exp = NULL;
@@ -345,10 +406,9 @@ static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem
 	}
 }
 
-static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+/* Serve the request in @slot (slot->byte_len bytes) and post the reply. */
+static void kpmem_target_handle(struct kpmem_target_slot *slot)
 {
-	struct kpmem_target_slot *slot = container_of(wc->wr_cqe, struct kpmem_target_slot,
-						      recv_cqe);
 	struct kpmem_target_conn *conn = slot->conn;
 	struct ib_device *dev = conn->dev;
 	struct kpmem_wire_hdr *hdr = slot->req, *rhdr = slot->reply;
@@ -357,26 +417,26 @@ static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	u32 type, lane, data_len;
 	int ret;
 
-	if (wc->status != IB_WC_SUCCESS) {
-		if (wc->status != IB_WC_WR_FLUSH_ERR)
-			kpmem_target_conn_release(conn);
-		return;
-	}
-	ib_dma_sync_single_for_cpu(dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE, DMA_FROM_DEVICE);
-
 	/* Never trust the wire: the header, then lengths, before anything else. */
-	if (wc->byte_len < sizeof(*hdr))
+	if (slot->byte_len < sizeof(*hdr))
 		goto protocol_error;
 	type = le16_to_cpu(hdr->type);
 	lane = le16_to_cpu(hdr->lane);
 	data_len = type == KPMEM_WIRE_READ ? 0 : le32_to_cpu(hdr->length);
-	if (lane >= conn->nslots || wc->byte_len != sizeof(*hdr) + data_len)
+	if (lane >= conn->nslots || slot->byte_len != sizeof(*hdr) + data_len)
 		goto protocol_error;
 
 	if (test_bit(0, &conn->dying))
 		ret = -ECONNRESET;
 	else
 		ret = kpmem_target_serve(conn, hdr, hdr + 1, rhdr + 1);
+	if (type == KPMEM_WIRE_HELLO) {
+		/*
+		 * The initiator may send again once it has the reply: publish
+		 * what HELLO set up (pairs with kpmem_target_recv_done()).
+		 */
+		smp_store_release(&conn->hello_pending, false);
+	}
 	if (ret == -EPROTO)
 		goto protocol_error;
 
@@ -408,11 +468,54 @@ static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 
 protocol_error:
 	pr_info_ratelimited("malformed request from %pISpc (%u bytes): disconnecting\n",
-			    &conn->peer, wc->byte_len);
+			    &conn->peer, slot->byte_len);
 	if (conn->exp)
 		atomic64_inc(&conn->exp->stats.errors);
 conn_error:
 	kpmem_target_conn_release(conn);
+}
+
+static void kpmem_target_hello_work(struct work_struct *work)
+{
+	struct kpmem_target_conn *conn = container_of(work, struct kpmem_target_conn, hello_work);
+
+	kpmem_target_handle(conn->hello_slot);
+}
+
+static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kpmem_target_slot *slot = container_of(wc->wr_cqe, struct kpmem_target_slot,
+						      recv_cqe);
+	struct kpmem_target_conn *conn = slot->conn;
+	const struct kpmem_wire_hdr *hdr = slot->req;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			kpmem_target_conn_release(conn);
+		return;
+	}
+	ib_dma_sync_single_for_cpu(conn->dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE,
+				   DMA_FROM_DEVICE);
+	slot->byte_len = wc->byte_len;
+
+	/* Nothing may overtake a HELLO: it sets up what requests use (see above). */
+	if (smp_load_acquire(&conn->hello_pending)) {
+		pr_info_ratelimited("request from %pISpc during HELLO: disconnecting\n",
+				    &conn->peer);
+		kpmem_target_conn_release(conn);
+		return;
+	}
+	/*
+	 * HELLO registers memory, waiting for completions this context must
+	 * deliver: it is served from the target's workqueue.
+	 */
+	if (wc->byte_len >= sizeof(*hdr) && le16_to_cpu(hdr->type) == KPMEM_WIRE_HELLO) {
+		conn->hello_pending = true;
+		conn->hello_slot = slot;
+		queue_work(kpmem_target_wq, &conn->hello_work);
+		return;
+	}
+	kpmem_target_handle(slot);
 }
 
 static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
@@ -429,8 +532,8 @@ static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
 		slot->conn = conn;
 		slot->recv_cqe.done = kpmem_target_recv_done;
 		slot->send_cqe.done = kpmem_target_send_done;
-		slot->req = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
-		slot->reply = kvmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		slot->req = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		slot->reply = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
 		if (!slot->req || !slot->reply)
 			return -ENOMEM;
 		slot->req_dma = ib_dma_map_single(dev, slot->req, KPMEM_WIRE_MSG_SIZE,
@@ -452,7 +555,16 @@ static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
 static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *event)
 {
 	const struct kpmem_wire_cm_req *req = event->param.conn.private_data;
-	struct rdma_conn_param param = { .rnr_retry_count = 7 };
+	struct rdma_conn_param param = {
+		.rnr_retry_count = 7,
+		/*
+		 * The initiator RDMA READs pool data; the target reads nothing.
+		 * The event states the request from our side: what the initiator
+		 * wants to read with is our responder_resources.
+		 */
+		.responder_resources = min_t(u32, event->param.conn.responder_resources,
+					     id->device->attrs.max_qp_rd_atom),
+	};
 	struct ib_qp_init_attr qp_attr = { };
 	struct kpmem_target_conn *conn;
 	u32 nlanes, i;
@@ -496,6 +608,8 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	conn->dev = id->device;
 	conn->nslots = nlanes;
 	INIT_WORK(&conn->release_work, kpmem_target_release_work);
+	INIT_WORK(&conn->hello_work, kpmem_target_hello_work);
+	kpmem_target_mrs_init(&conn->mrs, id->device);
 	INIT_LIST_HEAD(&conn->node);
 	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
 

@@ -5,9 +5,17 @@
  * Connection: rdma_cm over RC, REQ private data struct kpmem_wire_cm_req.
  * Then every exchange is one request SEND from the initiator and one reply
  * SEND from the target, on a lane: a lane has at most one request in
- * flight, so the target needs one receive buffer per lane.  Data travels
- * inline, after the header, in both directions.  All integers are little
- * endian; every field is checked by the receiver before use.
+ * flight, so the target needs one receive buffer per lane.  All integers
+ * are little endian; every field is checked by the receiver before use.
+ *
+ * Data moves in one of two ways.  When the export is memory the target can
+ * register (device DAX), the HELLO reply hands the initiator one rkey per
+ * segment of the pool past its header, registered for this connection
+ * only; the initiator RDMA WRITEs the data and then sends PERSIST_RANGES
+ * naming what it wrote (RC ordering places the writes first), and it RDMA
+ * READs pool data back without involving the target.  Small persists, the
+ * header, and exports the target cannot register (files) travel inline in
+ * PERSIST and READ messages instead.
  */
 #ifndef KPMEM_RPMEM_WIRE_H
 #define KPMEM_RPMEM_WIRE_H
@@ -16,12 +24,16 @@
 #include <linux/types.h>
 
 #define KPMEM_WIRE_MAGIC	0x4b504d4d	/* "KPMM" */
-#define KPMEM_WIRE_VERSION	1
+#define KPMEM_WIRE_VERSION	2
 
 /* One message: header and inline data. */
 #define KPMEM_WIRE_MSG_SIZE	(64 * 1024)
 #define KPMEM_WIRE_MAX_DATA	(KPMEM_WIRE_MSG_SIZE - sizeof(struct kpmem_wire_hdr))
 #define KPMEM_WIRE_MAX_LANES	64
+/* Persists up to this size go inline even when RDMA WRITE is available. */
+#define KPMEM_WIRE_INLINE_MAX	4096
+/* Bytes one PERSIST_RANGES request may ask the target to write back. */
+#define KPMEM_WIRE_MAX_RANGES_BYTES	(64ULL << 20)
 
 struct kpmem_wire_cm_req {
 	__le32 magic;
@@ -35,6 +47,7 @@ enum kpmem_wire_type {
 	KPMEM_WIRE_READ = 3,		/* reply data: the bytes read */
 	KPMEM_WIRE_SET_ATTR = 4,	/* data: struct kpmem_pool_attr */
 	KPMEM_WIRE_CLOSE = 5,		/* the initiator is done with the export */
+	KPMEM_WIRE_PERSIST_RANGES = 6,	/* data: struct kpmem_wire_range[], already written */
 	KPMEM_WIRE_REPLY = 0x80,	/* or-ed into the type of a reply */
 };
 
@@ -66,6 +79,33 @@ struct kpmem_wire_hello_reply {
 	__le32 nlanes;		/* granted */
 	__le32 hdr_size;
 	struct kpmem_pool_attr attr;
+	__le32 nsegs;		/* struct kpmem_wire_seg entries following */
+	__le32 reserved;
 };
+
+/*
+ * Pool bytes [offset, offset + length) are remote memory at @addr under
+ * @rkey (RDMA WRITE and READ).  Segments are sorted and, together, cover
+ * exactly [hdr_size, pool_size).
+ */
+struct kpmem_wire_seg {
+	__le64 offset;
+	__le64 length;
+	__le64 addr;
+	__le32 rkey;
+	__le32 reserved;
+};
+
+#define KPMEM_WIRE_MAX_SEGS \
+	((KPMEM_WIRE_MAX_DATA - sizeof(struct kpmem_wire_hello_reply)) / \
+	 sizeof(struct kpmem_wire_seg))
+
+/* PERSIST_RANGES: pool bytes the initiator has RDMA-written. */
+struct kpmem_wire_range {
+	__le64 offset;
+	__le64 length;
+};
+
+#define KPMEM_WIRE_MAX_RANGES	(KPMEM_WIRE_MAX_DATA / sizeof(struct kpmem_wire_range))
 
 #endif /* KPMEM_RPMEM_WIRE_H */
