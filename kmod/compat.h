@@ -10,4 +10,34 @@
 
 #include <linux/version.h>
 
+/*
+ * io_uring commands: 6.12 has <linux/io_uring/cmd.h>, the SQE in the
+ * command and cancelable commands; 6.1 hands over the command area only.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#include <linux/io_uring/cmd.h>
+
+static inline const void *kpmem_uring_cmd_area(const struct io_uring_cmd *cmd)
+{
+	return io_uring_sqe_cmd(cmd->sqe);
+}
+
+#define KPMEM_URING_F_CANCEL	IO_URING_F_CANCEL
+#define kpmem_uring_cmd_mark_cancelable(cmd, issue_flags) \
+	io_uring_cmd_mark_cancelable(cmd, issue_flags)
+#else
+#include <linux/io_uring.h>
+
+static inline const void *kpmem_uring_cmd_area(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd;
+}
+
+#define KPMEM_URING_F_CANCEL	0
+static inline void kpmem_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
+						   unsigned int issue_flags)
+{
+}
+#endif
+
 #endif /* KPMEM_COMPAT_H */

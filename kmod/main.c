@@ -23,20 +23,28 @@ static int __init kpmem_init(void)
 	ret = kpmem_target_init();
 	if (ret)
 		return ret;
+	ret = kpmem_uring_init();
+	if (ret)
+		goto out_target;
 	ret = kpmem_chrdev_init();
-	if (ret) {
-		kpmem_target_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_uring;
 
 	pr_info("loaded, ABI %u, release %u.%u.%u\n", KPMEM_ABI_VERSION,
 		KPMEM_VERSION_MAJOR, KPMEM_VERSION_MINOR, KPMEM_VERSION_PATCH);
 	return 0;
+
+out_uring:
+	kpmem_uring_exit();
+out_target:
+	kpmem_target_exit();
+	return ret;
 }
 
 static void __exit kpmem_exit(void)
 {
 	kpmem_chrdev_exit();
+	kpmem_uring_exit();
 	kpmem_target_exit();
 	pr_info("unloaded\n");
 }

@@ -77,4 +77,8 @@ void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockadd
 /* rpmem_initiator.c */
 long kpmem_pool_connect(void __user *argp);
 
+/* rpmem_uring.c */
+int kpmem_uring_init(void);
+void kpmem_uring_exit(void);
+
 #endif /* KPMEM_RPMEM_H */

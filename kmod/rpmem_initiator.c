@@ -304,6 +304,9 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 		kpmem_pool_close(pool);
 	kpmem_pool_teardown(pool);
 	cancel_work_sync(&pool->removal_work);
+	/* Every command completed (each held the file), but a worker may linger. */
+	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
+		cancel_work_sync(&pool->lanes[i].uring_work);
 	kfree(pool->recv);
 	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
 		kvfree(pool->lanes[i].xfer);
@@ -385,6 +388,11 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 	pool->recv = kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL);
 	if (!pool->lanes || !pool->recv)
 		return -ENOMEM;
+	/* Before anything can fail: kpmem_pool_free() cancels these. */
+	for (i = 0; i < pool->wire_lanes; i++) {
+		init_llist_head(&pool->lanes[i].uring_queue);
+		INIT_WORK(&pool->lanes[i].uring_work, kpmem_uring_lane_work);
+	}
 	for (i = 0; i < pool->wire_lanes; i++) {
 		struct kpmem_lane *lane = &pool->lanes[i];
 
@@ -557,17 +565,26 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 	return ret;
 }
 
-/* [offset, offset + len) is inside the pool and, for writes, past its header. */
-static int kpmem_pool_check_range(struct kpmem_pool *pool, const struct kpmem_pool_io *io,
-				  bool write)
+/**
+ * kpmem_pool_check_range() - check a data request's lane and range
+ * @pool: the pool
+ * @lane: lane number
+ * @offset: pool offset
+ * @length: bytes
+ * @write: a persist (which may not touch the header)
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kpmem_pool_check_range(struct kpmem_pool *pool, u32 lane, u64 offset, u64 length,
+			   bool write)
 {
 	u64 end;
 
-	if (io->lane >= pool->nlanes)
+	if (lane >= pool->nlanes)
 		return -EINVAL;
-	if (check_add_overflow(io->offset, io->length, &end) || end > pool->pool_size)
+	if (check_add_overflow(offset, length, &end) || end > pool->pool_size)
 		return -EINVAL;
-	if (write && io->length && io->offset < pool->hdr_size)
+	if (write && length && offset < pool->hdr_size)
 		return -EINVAL;
 	return 0;
 }
@@ -597,7 +614,7 @@ static int kpmem_lane_persist_inline(struct kpmem_lane *lane, u32 lnum, u64 offs
  * the ranges (already in the request), and wait for the target to have
  * made them durable.
  */
-static int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 lnum, u32 wflags)
+int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 wflags)
 {
 	struct kpmem_pool *pool = lane->pool;
 	struct kpmem_xfer *x = lane->xfer;
@@ -607,7 +624,7 @@ static int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 lnum, u32 wflags
 	int ret;
 
 	hdr->type = cpu_to_le16(KPMEM_WIRE_PERSIST_RANGES);
-	hdr->lane = cpu_to_le16(lnum);
+	hdr->lane = cpu_to_le16(lane - pool->lanes);
 	hdr->status = 0;
 	hdr->offset = 0;
 	hdr->length = cpu_to_le32(len);
@@ -627,20 +644,22 @@ static int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 lnum, u32 wflags
  * @lane: the lane, transfer begun for writing
  * @offset: pool offset (checked, past the header)
  * @len: bytes
+ * @whole: all of it or nothing
  *
  * Return: bytes added (0: the transfer is full) or a negative errno.
  */
-static long kpmem_lane_add_range(struct kpmem_lane *lane, u64 offset, u64 len)
+long kpmem_lane_add_range(struct kpmem_lane *lane, u64 offset, u64 len, bool whole)
 {
 	struct kpmem_pool *pool = lane->pool;
 	struct kpmem_xfer *x = lane->xfer;
 	struct kpmem_wire_range *r = (void *)((struct kpmem_wire_hdr *)lane->req + 1);
 	long n;
 
-	if (x->nranges == KPMEM_WIRE_MAX_RANGES ||
-	    x->bytes + len > KPMEM_WIRE_MAX_RANGES_BYTES)
+	if (x->nranges == KPMEM_WIRE_MAX_RANGES || x->bytes >= KPMEM_WIRE_MAX_RANGES_BYTES ||
+	    (whole && x->bytes + len > KPMEM_WIRE_MAX_RANGES_BYTES))
 		return 0;
-	n = kpmem_xfer_add(lane, offset, pool->pool_addr + offset, len);
+	len = min(len, KPMEM_WIRE_MAX_RANGES_BYTES - x->bytes);
+	n = kpmem_xfer_add(lane, offset, pool->pool_addr + offset, len, whole);
 	if (n > 0) {
 		r[x->nranges].offset = cpu_to_le64(offset);
 		r[x->nranges].length = cpu_to_le64(n);
@@ -649,32 +668,50 @@ static long kpmem_lane_add_range(struct kpmem_lane *lane, u64 offset, u64 len)
 	return n;
 }
 
-static long kpmem_pool_persist(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+/**
+ * kpmem_lane_persist() - persist pool [offset, offset + len), lane locked
+ * @lane: the lane, its lock held
+ * @offset: checked pool offset
+ * @len: checked length
+ * @io_flags: KPMEM_IO_*
+ *
+ * Return: 0 once the range is durable on the target, or a negative errno.
+ */
+int kpmem_lane_persist(struct kpmem_lane *lane, u64 offset, u64 len, u32 io_flags)
 {
-	struct kpmem_lane *lane = &pool->lanes[io->lane];
-	u32 wflags = io->flags & KPMEM_IO_DEEP ? KPMEM_WIRE_DEEP : 0;
+	struct kpmem_pool *pool = lane->pool;
+	u32 wflags = io_flags & KPMEM_IO_DEEP ? KPMEM_WIRE_DEEP : 0;
+	u32 lnum = lane - pool->lanes;
 	u64 done = 0;
 	long n;
 	int ret = 0;
 
-	mutex_lock(&lane->lock);
-	while (!ret && done < io->length) {
-		u64 left = io->length - done;
+	while (!ret && done < len) {
+		u64 left = len - done;
 
 		if (!pool->nsegs || left <= KPMEM_WIRE_INLINE_MAX) {
 			n = min_t(u64, left, KPMEM_WIRE_MAX_DATA);
-			ret = kpmem_lane_persist_inline(lane, io->lane, io->offset + done, n,
-							wflags);
+			ret = kpmem_lane_persist_inline(lane, lnum, offset + done, n, wflags);
 		} else {
 			kpmem_xfer_begin(lane, true);
-			n = kpmem_lane_add_range(lane, io->offset + done, left);
+			n = kpmem_lane_add_range(lane, offset + done, left, false);
 			if (n <= 0)
 				ret = n ? n : -EFAULT;
 			else
-				ret = kpmem_lane_persist_xfer(lane, io->lane, wflags);
+				ret = kpmem_lane_persist_xfer(lane, wflags);
 		}
 		done += n;
 	}
+	return ret;
+}
+
+static long kpmem_pool_persist(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+{
+	struct kpmem_lane *lane = &pool->lanes[io->lane];
+	int ret;
+
+	mutex_lock(&lane->lock);
+	ret = kpmem_lane_persist(lane, io->offset, io->length, io->flags);
 	mutex_unlock(&lane->lock);
 	return ret;
 }
@@ -713,7 +750,7 @@ static long kpmem_lane_read_rdma(struct kpmem_lane *lane, u64 offset, u64 len, u
 	int err;
 
 	kpmem_xfer_begin(lane, false);
-	n = kpmem_xfer_add(lane, offset, buf, len);
+	n = kpmem_xfer_add(lane, offset, buf, len, false);
 	if (n <= 0)
 		return n ? n : -EFAULT;
 	last = &x->wrs[x->nwr - 1];
@@ -744,32 +781,51 @@ static long kpmem_lane_read_rdma(struct kpmem_lane *lane, u64 offset, u64 len, u
 	return n;
 }
 
-static long kpmem_pool_read(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+/**
+ * kpmem_lane_read() - read pool [offset, offset + len) into @buf, lane locked
+ * @lane: the lane, its lock held
+ * @offset: checked pool offset
+ * @len: checked length
+ * @buf: user address of the destination
+ *
+ * Return: 0 once all of it is in @buf, or a negative errno.
+ */
+int kpmem_lane_read(struct kpmem_lane *lane, u64 offset, u64 len, u64 buf)
 {
-	struct kpmem_lane *lane = &pool->lanes[io->lane];
+	struct kpmem_pool *pool = lane->pool;
+	u32 lnum = lane - pool->lanes;
 	u64 done = 0;
 	long n;
 	int ret = 0;
 
-	mutex_lock(&lane->lock);
-	while (!ret && done < io->length) {
-		u64 offset = io->offset + done, left = io->length - done;
+	while (!ret && done < len) {
+		u64 pos = offset + done, left = len - done;
 
-		if (!pool->nsegs || offset < pool->hdr_size || left <= KPMEM_WIRE_INLINE_MAX) {
+		if (!pool->nsegs || pos < pool->hdr_size || left <= KPMEM_WIRE_INLINE_MAX) {
 			n = min_t(u64, left, KPMEM_WIRE_MAX_DATA);
-			if (offset < pool->hdr_size)
-				n = min_t(u64, n, pool->hdr_size - offset);
-			ret = kpmem_lane_read_inline(lane, io->lane, offset, n, io->buf + done);
+			if (pos < pool->hdr_size)
+				n = min_t(u64, n, pool->hdr_size - pos);
+			ret = kpmem_lane_read_inline(lane, lnum, pos, n, buf + done);
 		} else {
-			n = kpmem_lane_read_rdma(lane, offset, left, io->buf + done);
+			n = kpmem_lane_read_rdma(lane, pos, left, buf + done);
 			if (n < 0)
 				ret = n;
 		}
 		done += n;
 	}
-	mutex_unlock(&lane->lock);
 	if (ret == -EPROTO)
 		kpmem_pool_fail(pool, ret, "malformed read reply");
+	return ret;
+}
+
+static long kpmem_pool_read(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
+{
+	struct kpmem_lane *lane = &pool->lanes[io->lane];
+	int ret;
+
+	mutex_lock(&lane->lock);
+	ret = kpmem_lane_read(lane, io->offset, io->length, io->buf);
+	mutex_unlock(&lane->lock);
 	return ret;
 }
 
@@ -831,14 +887,15 @@ static long kpmem_pool_ioctl(struct file *file, unsigned int cmd, unsigned long 
 		if (io.flags & ~(cmd == KPMEM_POOL_IOC_PERSIST ? KPMEM_IO_FLAGS_ALL :
 							   KPMEM_IO_RELAXED) || io.buf)
 			return -EINVAL;
-		ret = kpmem_pool_check_range(pool, &io, true);
+		ret = kpmem_pool_check_range(pool, io.lane, io.offset, io.length, true);
 		break;
 	case KPMEM_POOL_IOC_DRAIN:
 		ret = io.flags || io.offset || io.length || io.buf || io.lane >= pool->nlanes ?
 		      -EINVAL : 0;
 		break;
 	default:	/* READ */
-		ret = io.flags ? -EINVAL : kpmem_pool_check_range(pool, &io, false);
+		ret = io.flags ? -EINVAL :
+		      kpmem_pool_check_range(pool, io.lane, io.offset, io.length, false);
 		if (!ret && io.length && !access_ok(u64_to_user_ptr(io.buf), io.length))
 			ret = -EFAULT;
 		break;
@@ -874,6 +931,7 @@ static const struct file_operations kpmem_pool_fops = {
 	.owner = THIS_MODULE,
 	.release = kpmem_pool_release,
 	.unlocked_ioctl = kpmem_pool_ioctl,
+	.uring_cmd = kpmem_pool_uring_cmd,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -8,6 +8,7 @@
 #define KPMEM_RPMEM_INITIATOR_H
 
 #include <linux/completion.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -69,6 +70,8 @@ struct kpmem_lane {
 	bool waiting;			/* under pool->lock */
 	struct kpmem_recv_buf *reply;	/* under pool->lock */
 	struct kpmem_xfer *xfer;
+	struct llist_head uring_queue;	/* io_uring commands waiting, newest first */
+	struct work_struct uring_work;	/* serves @uring_queue */
 };
 
 struct kpmem_pool {
@@ -103,10 +106,21 @@ struct kpmem_pool {
 };
 
 void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why);
+int kpmem_pool_check_range(struct kpmem_pool *pool, u32 lane, u64 offset, u64 length,
+			   bool write);
+int kpmem_lane_persist(struct kpmem_lane *lane, u64 offset, u64 len, u32 io_flags);
+int kpmem_lane_read(struct kpmem_lane *lane, u64 offset, u64 len, u64 buf);
+long kpmem_lane_add_range(struct kpmem_lane *lane, u64 offset, u64 len, bool whole);
+int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 wflags);
+
+/* rpmem_uring.c */
+struct io_uring_cmd;
+int kpmem_pool_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+void kpmem_uring_lane_work(struct work_struct *work);
 
 /* rpmem_xfer.c */
 void kpmem_xfer_begin(struct kpmem_lane *lane, bool to_pool);
-long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len);
+long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, bool whole);
 struct ib_send_wr *kpmem_xfer_chain(struct kpmem_lane *lane, struct ib_send_wr *next);
 void kpmem_xfer_release(struct kpmem_lane *lane);
 int kpmem_pool_check_segs(struct kpmem_pool *pool, const struct kpmem_wire_seg *segs, u32 n);

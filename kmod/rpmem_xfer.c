@@ -172,17 +172,19 @@ static bool kpmem_xfer_piece(struct kpmem_lane *lane, const struct kpmem_remote_
  * @offset: pool offset, past the header; the range is checked
  * @uaddr: the user memory the bytes come from (WRITE) or go to (READ)
  * @len: bytes, non-zero
+ * @whole: all of it or nothing
  *
- * Adds as much as the transfer has room for: pages to pin and work
- * requests to describe them.
+ * Adds as much as the transfer has room for (with @whole, only if that is
+ * everything): pages to pin and work requests to describe them.
  *
  * Return: the bytes added (0: the transfer is full), or a negative errno.
  */
-long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len)
+long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, bool whole)
 {
 	struct kpmem_pool *pool = lane->pool;
 	struct kpmem_xfer *x = lane->xfer;
 	u32 first = x->npages, room = KPMEM_LANE_MAX_PAGES - first, want, i;
+	u32 first_wr = x->nwr;
 	unsigned int pgoff = offset_in_page(uaddr);
 	u64 done = 0;
 	long n;
@@ -222,6 +224,15 @@ long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len)
 		if (!kpmem_xfer_piece(lane, seg, pos, x->page_dma[first + pg] + in_page, piece))
 			break;
 		done += piece;
+	}
+	/*
+	 * A range never continues an earlier range's work request, so taking
+	 * it back is dropping its own.
+	 */
+	if (whole && done < len) {
+		x->nwr = first_wr;
+		x->wr_open = false;
+		done = 0;
 	}
 	/* Give back the pages this range could not use. */
 	kpmem_xfer_put_pages(lane, first + (done ? DIV_ROUND_UP_ULL(pgoff + done, PAGE_SIZE) : 0));

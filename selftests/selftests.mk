@@ -38,3 +38,9 @@ $(BUILD)/selftests/unit/rpmem_fake_module_test: TEST_LDLIBS := -L$(BUILD)/lib -l
 $(BUILD)/selftests/rpmem/pmemobj_replica_test: $(LIBRPMEM)
 $(BUILD)/selftests/rpmem/pmemobj_replica_test: TEST_LDLIBS := -lpmemobj \
 	-Wl,--disable-new-dtags,-rpath,$(BUILD)/lib
+
+# io_uring commands on remote pools, through librpmem and rpmem_uring.h.
+$(BUILD)/selftests/rpmem/uring_test: $(LIBRPMEM) lib/include/rpmem_uring.h
+$(BUILD)/selftests/rpmem/uring_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/uring_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
+	-Wl,-rpath,$(BUILD)/lib

@@ -31,9 +31,11 @@
 #define KPMEM_FEAT_PART_MAPS	_BITULL(1)	/* sets of part maps (below) */
 #define KPMEM_FEAT_RPMEM_TARGET	_BITULL(2)	/* exports served over RDMA */
 #define KPMEM_FEAT_RPMEM_INITIATOR _BITULL(3)	/* remote pools */
+#define KPMEM_FEAT_URING_CMD	_BITULL(4)	/* io_uring commands on pool fds */
 
 #define KPMEM_FEAT_ALL		(KPMEM_FEAT_VERSION | KPMEM_FEAT_PART_MAPS | \
-				 KPMEM_FEAT_RPMEM_TARGET | KPMEM_FEAT_RPMEM_INITIATOR)
+				 KPMEM_FEAT_RPMEM_TARGET | KPMEM_FEAT_RPMEM_INITIATOR | \
+				 KPMEM_FEAT_URING_CMD)
 
 /* ioctl type byte; not assigned in Documentation/.../ioctl-number.rst. */
 #define KPMEM_IOC_MAGIC		0xD5
@@ -460,5 +462,46 @@ struct kpmem_pool_set_attr {
 #define KPMEM_POOL_IOC_DRAIN	_IOW(KPMEM_IOC_MAGIC, 0x33, struct kpmem_pool_io)
 #define KPMEM_POOL_IOC_READ	_IOW(KPMEM_IOC_MAGIC, 0x34, struct kpmem_pool_io)
 #define KPMEM_POOL_IOC_SET_ATTR	_IOW(KPMEM_IOC_MAGIC, 0x35, struct kpmem_pool_set_attr)
+
+/*
+ * io_uring: IORING_OP_URING_CMD on a pool fd, with sqe->cmd_op one of
+ * KPMEM_URING_CMD_* and the command area holding struct kpmem_uring_cmd.
+ * The ring must be set up with IORING_SETUP_SQE128: a plain SQE's 16-byte
+ * command area cannot hold a read's buffer address next to a 64-bit
+ * offset and length, and one layout for every command is simpler to get
+ * right than two.  Commands from other rings fail with EINVAL.
+ *
+ * A CQE's res is 0 once the command's guarantee holds (PERSIST: the range
+ * is durable on the target; FLUSH: likewise, it is served as a persist;
+ * DRAIN: every earlier command on the lane has its guarantee, though their
+ * CQEs may be reaped after the drain's; READ: @buf holds the data), or a
+ * negative errno: EINVAL (range, lane, flags, reserved
+ * fields, length above 4 GiB - 1), EPERM (a ring of another process),
+ * ECANCELED (the ring went away first), or the pool's sticky error.
+ * Commands on one lane are served in order; commands submitted together
+ * on a lane share round trips to the target.
+ */
+#define KPMEM_URING_CMD_PERSIST	_IOW(KPMEM_IOC_MAGIC, 0x40, struct kpmem_uring_cmd)
+#define KPMEM_URING_CMD_FLUSH	_IOW(KPMEM_IOC_MAGIC, 0x41, struct kpmem_uring_cmd)
+#define KPMEM_URING_CMD_DRAIN	_IOW(KPMEM_IOC_MAGIC, 0x42, struct kpmem_uring_cmd)
+#define KPMEM_URING_CMD_READ	_IOW(KPMEM_IOC_MAGIC, 0x43, struct kpmem_uring_cmd)
+
+/**
+ * struct kpmem_uring_cmd - the command area of a pool fd's uring_cmd SQE
+ * @offset: pool offset (DRAIN: 0)
+ * @length: bytes, < 4 GiB (DRAIN: 0; 0 elsewhere: nothing to do)
+ * @buf: READ: where the data goes; 0 otherwise
+ * @lane: < granted nlanes
+ * @flags: PERSIST: KPMEM_IO_RELAXED, KPMEM_IO_DEEP; FLUSH: KPMEM_IO_RELAXED
+ * @reserved: zero
+ */
+struct kpmem_uring_cmd {
+	__u64 offset;
+	__u64 length;
+	__u64 buf;
+	__u32 lane;
+	__u32 flags;
+	__u64 reserved[2];
+};
 
 #endif /* _UAPI_LINUX_KPMEM_H */
