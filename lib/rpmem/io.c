@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The data path: rpmem_persist, rpmem_deep_persist, rpmem_flush,
- * rpmem_drain, rpmem_read, each one ioctl on the pool fd.
+ * rpmem_drain, rpmem_read, each one ioctl on the pool fd, except that
+ * flushes are queued on the lane's io_uring and submitted together by the
+ * drain (flush_ring.c).
  *
  * Arguments are checked here first, in PMDK's order (an earlier connection
  * failure, flags, the header, lane, range, zero length), so misuse is
@@ -16,6 +18,7 @@
 
 #include "librpmem.h"
 #include "error.h"
+#include "flush_ring.h"
 #include "pool.h"
 
 static int check_pool(const char *fn, const RPMEMpool *rpp)
@@ -129,6 +132,7 @@ int rpmem_deep_persist(RPMEMpool *rpp, size_t offset, size_t length, unsigned la
 int rpmem_flush(RPMEMpool *rpp, size_t offset, size_t length, unsigned lane, unsigned flags)
 {
 	static const char fn[] = "rpmem_flush";
+	int ret;
 
 	if (check_pool(fn, rpp))
 		return -1;
@@ -136,6 +140,14 @@ int rpmem_flush(RPMEMpool *rpp, size_t offset, size_t length, unsigned lane, uns
 		return rpmem_fail(EINVAL, "%s: invalid flags 0x%x", fn, flags);
 	if (check_header(fn, rpp->hdr_size, offset))
 		return -1;
+	if (check_lane_range(fn, rpp, offset, length, lane))
+		return -1;
+	if (length == 0)
+		return 0;
+	ret = rpmem_flush_ring_queue(fn, rpp, offset, length, lane,
+				     (flags & RPMEM_FLUSH_RELAXED) ? KPMEM_IO_RELAXED : 0);
+	if (ret <= 0)
+		return ret;
 	return transfer(fn, rpp, KPMEM_POOL_IOC_FLUSH, offset, length, lane,
 			(flags & RPMEM_FLUSH_RELAXED) ? KPMEM_IO_RELAXED : 0, NULL);
 }
@@ -144,6 +156,7 @@ int rpmem_drain(RPMEMpool *rpp, unsigned lane, unsigned flags)
 {
 	static const char fn[] = "rpmem_drain";
 	struct kpmem_pool_io io;
+	int ret;
 
 	if (check_pool(fn, rpp))
 		return -1;
@@ -152,6 +165,9 @@ int rpmem_drain(RPMEMpool *rpp, unsigned lane, unsigned flags)
 	if (lane >= rpp->nlanes)
 		return rpmem_fail(EINVAL, "%s: lane %u is not below the pool's %u lanes",
 				  fn, lane, rpp->nlanes);
+	ret = rpmem_flush_ring_drain(fn, rpp, lane);
+	if (ret <= 0)
+		return ret;
 	memset(&io, 0, sizeof(io));
 	io.lane = lane;
 	return pool_ioctl(fn, rpp, KPMEM_POOL_IOC_DRAIN, &io);

@@ -18,6 +18,7 @@
 #include "librpmem_kpmem.h"
 #include "env.h"
 #include "error.h"
+#include "flush_ring.h"
 #include "pool.h"
 #include "target.h"
 
@@ -209,6 +210,8 @@ static RPMEMpool *pool_create_or_open(enum kpmem_pool_op op, const char *target,
 	rpp->pool_size = pool_size;
 	rpp->nlanes = conn.nlanes;
 	rpp->hdr_size = conn.hdr_size;
+	/* Without it, flushes are one ioctl each: slower, not wrong. */
+	rpp->rings = rpmem_flush_rings_new(rpp->nlanes);
 	*nlanes = conn.nlanes;
 	if (op == KPMEM_POOL_OPEN && open_attr)
 		rpmem_attr_from_kpmem(open_attr, &conn.attr);
@@ -246,8 +249,10 @@ int rpmem_close(RPMEMpool *rpp)
 	/*
 	 * Closing the fd closes the pool in the module.  Linux releases the fd
 	 * even when close() fails, so the handle is freed either way; EINTR
-	 * is therefore not a failure.
+	 * is therefore not a failure.  The rings go first: their commands
+	 * hold the pool open.
 	 */
+	rpmem_flush_rings_free(rpp->rings, rpp->nlanes);
 	ret = close(rpp->fd);
 	if (ret < 0 && errno != EINTR) {
 		int err = errno;

@@ -23,6 +23,7 @@ struct rpmem_pool {
 	 * like PMDK's rpp->error.
 	 */
 	int error;
+	struct rpmem_flush_ring *rings;	/* per lane (flush_ring.c); NULL: ioctls */
 };
 
 /*

@@ -13,13 +13,14 @@ lib: $(LIBRPMEM) $(LIBRPMEM_LINK) $(LIBRPMEM_PC)
 # Library objects see their private headers; the pattern rule in
 # lib/common/common.mk compiles them.
 $(RPMEM_OBJS): KPMEM_CFLAGS += -I$(TOP)/lib/rpmem
-$(RPMEM_OBJS): $(wildcard lib/rpmem/*.h) lib/include/librpmem.h lib/include/librpmem_kpmem.h
+$(RPMEM_OBJS): $(wildcard lib/rpmem/*.h) lib/include/librpmem.h lib/include/librpmem_kpmem.h \
+	lib/include/rpmem_uring.h
 
 $(LIBRPMEM): $(RPMEM_OBJS) $(LIBCOMMON) $(RPMEM_MAP)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) -shared -Wl,-soname,librpmem.so.1 -Wl,--version-script=$(RPMEM_MAP) \
-		-Wl,-z,defs -o $@ $(RPMEM_OBJS) $(LIBCOMMON)
+		-Wl,-z,defs -o $@ $(RPMEM_OBJS) $(LIBCOMMON) -luring
 
 $(LIBRPMEM_LINK): $(LIBRPMEM)
 	@ln -sf librpmem.so.1 $@

@@ -322,7 +322,10 @@ TEST_F(pool, data_path_commands_and_flags)
 {
 	char buf[64];
 
+	/* Flushes through io_uring need the real module (tests in guests). */
+	setenv("KPMEM_RPMEM_FLUSH_RING", "0", 1);
 	ASSERT_NE(NULL, create_pool(self));
+	unsetenv("KPMEM_RPMEM_FLUSH_RING");
 	ASSERT_EQ(0, rpmem_persist(self->rpp, 4096, 100, 2, 0));
 	ASSERT_EQ(KPMEM_POOL_IOC_PERSIST, fake.last_req);
 	ASSERT_EQ(4096ULL, fake.last_io.offset);
