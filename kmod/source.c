@@ -107,7 +107,8 @@ int kpmem_source_probe(struct file *file, struct kpmem_source *src)
  * Blocks are allocated (fallocate), so that later page faults on a DAX
  * mapping find them; filesystems without fallocate are truncated up.
  *
- * Return: 0 or a negative errno (-EFBIG, -ENOSPC, ...).
+ * Return: 0 or a negative errno (-EFBIG, also when the size did not follow,
+ * -ENOSPC, ...).
  */
 int kpmem_source_grow(struct file *file, struct kpmem_source *src, u64 size)
 {
@@ -120,6 +121,11 @@ int kpmem_source_grow(struct file *file, struct kpmem_source *src, u64 size)
 		ret = vfs_truncate(&file->f_path, size);
 	if (ret)
 		return ret;
+	/*
+	 * Pseudo files (sysfs, procfs attributes) accept the truncate and
+	 * keep their size: the file cannot grow, which is EFBIG to the
+	 * caller, not an I/O error.
+	 */
 	src->size = i_size_read(file_inode(file));
-	return src->size >= size ? 0 : -EIO;
+	return src->size >= size ? 0 : -EFBIG;
 }
