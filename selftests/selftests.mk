@@ -4,7 +4,8 @@
 # linux-source (unpacked into build/ksft, never committed).  Each directory
 # under selftests/ holds one area; unit/ runs on the host, the rest in guests.
 
-SELFTEST_SRCS := $(wildcard selftests/unit/*.c selftests/foundation/*.c selftests/part_maps/*.c selftests/rpmem/*.c)
+SELFTEST_SRCS := $(wildcard selftests/unit/*.c selftests/foundation/*.c selftests/part_maps/*.c selftests/rpmem/*.c \
+	selftests/hardening/*.c)
 SELFTEST_BINS := $(SELFTEST_SRCS:%.c=$(BUILD)/%)
 SELFTEST_CFLAGS := $(KPMEM_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-clobbered
 
