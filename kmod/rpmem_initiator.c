@@ -50,6 +50,7 @@ static int kpmem_pool_error(struct kpmem_pool *pool)
  */
 void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
 {
+	struct kpmem_lane *lanes;
 	unsigned long flags;
 	bool first;
 	u32 i;
@@ -62,8 +63,10 @@ void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
 	if (first && pool->established && !READ_ONCE(pool->closing))
 		pr_info_ratelimited("pool on %pISpc failed (%d): %s\n",
 				    &pool->cm_id->route.addr.dst_addr, err, why);
-	for (i = 0; i < pool->wire_lanes; i++)
-		complete_all(&pool->lanes[i].done);
+	/* Connection setup can fail before there are lanes (pairs with the release). */
+	lanes = smp_load_acquire(&pool->lanes);
+	for (i = 0; lanes && i < pool->wire_lanes; i++)
+		complete_all(&lanes[i].done);
 }
 
 static int kpmem_pool_post_recv(struct kpmem_pool *pool, struct kpmem_recv_buf *rb)
@@ -382,25 +385,35 @@ static int kpmem_pool_wait_cm(struct kpmem_pool *pool, unsigned int timeout_ms)
 
 static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 {
+	struct kpmem_lane *lanes;
 	u32 i;
 
-	pool->lanes = kcalloc(pool->wire_lanes, sizeof(*pool->lanes), GFP_KERNEL);
-	pool->recv = kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL);
-	if (!pool->lanes || !pool->recv)
+	lanes = kcalloc(pool->wire_lanes, sizeof(*lanes), GFP_KERNEL);
+	if (!lanes)
 		return -ENOMEM;
-	/* Before anything can fail: kpmem_pool_free() cancels these. */
+	/*
+	 * Whole before it is published: kpmem_pool_fail() (any context) wakes
+	 * every lane, and kpmem_pool_free() cancels their workers.
+	 */
 	for (i = 0; i < pool->wire_lanes; i++) {
-		init_llist_head(&pool->lanes[i].uring_queue);
-		INIT_WORK(&pool->lanes[i].uring_work, kpmem_uring_lane_work);
-	}
-	for (i = 0; i < pool->wire_lanes; i++) {
-		struct kpmem_lane *lane = &pool->lanes[i];
+		struct kpmem_lane *lane = &lanes[i];
 
 		lane->pool = pool;
 		mutex_init(&lane->lock);
 		init_completion(&lane->done);
 		lane->send_cqe.done = kpmem_pool_send_done;
 		lane->rdma_cqe.done = kpmem_pool_rdma_done;
+		init_llist_head(&lane->uring_queue);
+		INIT_WORK(&lane->uring_work, kpmem_uring_lane_work);
+	}
+	/* Pairs with kpmem_pool_fail(): lanes are whole before anyone sees them. */
+	smp_store_release(&pool->lanes, lanes);
+	pool->recv = kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL);
+	if (!pool->recv)
+		return -ENOMEM;
+	for (i = 0; i < pool->wire_lanes; i++) {
+		struct kpmem_lane *lane = &pool->lanes[i];
+
 		lane->req = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
 		if (!lane->req)
 			return -ENOMEM;
@@ -942,6 +955,7 @@ static int kpmem_pool_connect_check(struct kpmem_pool_connect *req)
 	size_t len = strnlen(req->name, sizeof(req->name));
 
 	if (req->flags & ~KPMEM_POOL_FLAGS_ALL || req->reserved0 ||
+	    req->timeout_ms > KPMEM_POOL_TIMEOUT_MAX_MS ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
 	    !len || len > KPMEM_NAME_MAX || t->reserved || t->prefix_len)
 		return -EINVAL;

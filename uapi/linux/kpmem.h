@@ -384,7 +384,8 @@ enum kpmem_pool_op {
  * @pool_addr: the local pool memory (page aligned); not used by REMOVE
  * @pool_size: its size (page aligned); the export must be at least as large
  * @nlanes: in: lanes wanted (>= 1); out: lanes granted
- * @timeout_ms: connection setup limit; 0 = module default (5000)
+ * @timeout_ms: connection setup limit; 0 = module default (5000); at most
+ *	KPMEM_POOL_TIMEOUT_MAX_MS (EINVAL above)
  * @attr: create with KPMEM_POOL_HAS_ATTR: stored in the pool header; open:
  *	out: the stored attributes (zero for a NOHDRS export)
  * @hdr_size: out: bytes at the start of the pool that belong to the header
@@ -413,6 +414,8 @@ struct kpmem_pool_connect {
 	__u32 reserved0;
 	__u64 reserved[4];
 };
+
+#define KPMEM_POOL_TIMEOUT_MAX_MS	600000
 
 #define KPMEM_IOC_POOL_CONNECT	_IOWR(KPMEM_IOC_MAGIC, 0x30, struct kpmem_pool_connect)
 
