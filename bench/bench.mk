@@ -10,4 +10,9 @@ user: $(BENCH_BINS)
 $(BUILD)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -o $@ $< $(LIBCOMMON)
+	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) $(BENCH_CFLAGS) -o $@ $< $(BENCH_LDLIBS) $(LIBCOMMON)
+
+# librpmem and its io_uring helpers.
+$(BUILD)/bench/rpmem_batch: $(LIBRPMEM) lib/include/rpmem_uring.h
+$(BUILD)/bench/rpmem_batch: BENCH_CFLAGS := -Wno-deprecated-declarations
+$(BUILD)/bench/rpmem_batch: BENCH_LDLIBS := -L$(BUILD)/lib -lrpmem -luring -Wl,-rpath,$(BUILD)/lib
