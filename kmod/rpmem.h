@@ -42,6 +42,8 @@ struct kpmem_export {
 	struct dev_pagemap *pgmap;	/* device DAX: held while @pages are used */
 	u32 nallow;
 	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
+	u32 key_len;			/* 0: no key required */
+	u8 key[KPMEM_KEY_MAX];
 	struct mutex lock;		/* the pool header / @has_pool */
 	bool has_pool;			/* NOHDRS exports: a pool was created */
 	bool removed;			/* under the export list lock */
@@ -76,6 +78,13 @@ void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockadd
 
 /* rpmem_initiator.c */
 long kpmem_pool_connect(void __user *argp);
+
+/* rpmem_auth.c */
+bool kpmem_auth_key_ok(const u8 *key, u32 key_len);
+int kpmem_auth_proof(const u8 *key, u32 key_len, const u8 *challenge, const char *name, u32 op,
+		     u8 *proof);
+int kpmem_auth_check(const u8 *key, u32 key_len, const u8 *challenge, const char *name, u32 op,
+		     const u8 *proof);
 
 /* rpmem_uring.c */
 int kpmem_uring_init(void);

@@ -56,7 +56,7 @@ static void kpmem_export_release(struct kref *ref)
 	kpmem_export_unpin(exp);
 	fput(exp->file);
 	mutex_destroy(&exp->lock);
-	kfree(exp);
+	kfree_sensitive(exp);
 	kpmem_target_listen_put();
 }
 
@@ -396,8 +396,7 @@ static long kpmem_export_add(void __user *argp)
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 	ret = -EINVAL;
-	if (req->flags & ~KPMEM_EXPORT_FLAGS_ALL || req->reserved0 ||
-	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
+	if (req->flags & ~KPMEM_EXPORT_FLAGS_ALL || !kpmem_auth_key_ok(req->key, req->key_len) ||
 	    !memchr(req->name, '\0', sizeof(req->name)) || !kpmem_export_name_ok(req->name) ||
 	    !IS_ALIGNED(req->size, PAGE_SIZE) || kpmem_export_check_allow(req))
 		goto out_req;
@@ -436,6 +435,8 @@ static long kpmem_export_add(void __user *argp)
 	exp->size = req->size;
 	exp->nallow = req->nallow;
 	memcpy(exp->allow, req->allow, sizeof(exp->allow));
+	exp->key_len = req->key_len;
+	memcpy(exp->key, req->key, sizeof(exp->key));
 	exp->file = file;
 	if (src.kind == KPMEM_SOURCE_DEVDAX) {
 		ret = kpmem_export_pin_devdax(exp);
@@ -454,11 +455,12 @@ static long kpmem_export_add(void __user *argp)
 	}
 	list_add_tail(&exp->node, &kpmem_exports);
 	mutex_unlock(&kpmem_exports_lock);
-	pr_info("export '%s': %llu bytes of %s%s\n", exp->name, exp->size,
+	pr_info("export '%s': %llu bytes of %s%s%s\n", exp->name, exp->size,
 		src.kind == KPMEM_SOURCE_DEVDAX ? "device DAX" :
 		src.kind == KPMEM_SOURCE_FSDAX ? "an fsdax file" : "a file",
-		exp->flags & KPMEM_EXPORT_NOHDRS ? ", no header" : "");
-	kfree(req);
+		exp->flags & KPMEM_EXPORT_NOHDRS ? ", no header" : "",
+		exp->key_len ? ", key required" : "");
+	kfree_sensitive(req);
 	return 0;
 
 out_put_listen:
@@ -467,11 +469,11 @@ out_unpin:
 	kpmem_export_unpin(exp);
 out_exp:
 	mutex_destroy(&exp->lock);
-	kfree(exp);
+	kfree_sensitive(exp);
 out_fput:
 	fput(file);
 out_req:
-	kfree(req);
+	kfree_sensitive(req);
 	return ret;
 }
 
@@ -519,6 +521,8 @@ static void kpmem_export_fill_info(struct kpmem_export *exp, struct kpmem_export
 	mutex_lock(&exp->lock);
 	if (!kpmem_export_pool_get(exp, &has_pool, &attr) && has_pool)
 		info->flags |= KPMEM_EXPORT_HAS_POOL;
+	if (exp->key_len)
+		info->flags |= KPMEM_EXPORT_HAS_KEY;
 	mutex_unlock(&exp->lock);
 	info->flags |= exp->flags;
 	info->backing_kind = exp->kind;

@@ -317,12 +317,24 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 	kfree(pool->segs);
 	if (pool->mm)
 		mmdrop(pool->mm);
-	kfree(pool);
+	kfree_sensitive(pool);
 }
 
 static void kpmem_pool_removal_work(struct work_struct *work)
 {
 	kpmem_pool_teardown(container_of(work, struct kpmem_pool, removal_work));
+}
+
+/* The target's REP carries the challenge a keyed HELLO answers. */
+static void kpmem_pool_take_challenge(struct kpmem_pool *pool, const struct rdma_conn_param *p)
+{
+	const struct kpmem_wire_cm_rep *rep = p->private_data;
+
+	if (rep && p->private_data_len >= sizeof(*rep) &&
+	    le32_to_cpu(rep->magic) == KPMEM_WIRE_MAGIC) {
+		memcpy(pool->challenge, rep->challenge, sizeof(pool->challenge));
+		pool->has_challenge = true;
+	}
 }
 
 static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *event)
@@ -331,9 +343,11 @@ static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev
 	int status = 0;
 
 	switch (event->event) {
+	case RDMA_CM_EVENT_ESTABLISHED:
+		kpmem_pool_take_challenge(pool, &event->param.conn);
+		break;
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
-	case RDMA_CM_EVENT_ESTABLISHED:
 		break;
 	case RDMA_CM_EVENT_ADDR_ERROR:
 	case RDMA_CM_EVENT_ROUTE_ERROR:
@@ -540,6 +554,15 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 	hello->name_len = cpu_to_le32(strlen(req->name));
 	strscpy(hello->name, req->name, sizeof(hello->name));
 	hello->attr = req->attr;
+	if (req->key_len) {
+		if (!pool->has_challenge)
+			return -EPROTO;
+		ret = kpmem_auth_proof(req->key, req->key_len, pool->challenge, req->name,
+				       req->op, hello->proof);
+		if (ret)
+			return ret;
+		hello->has_proof = cpu_to_le32(1);
+	}
 
 	rb = kpmem_lane_call(lane, sizeof(*hello));
 	if (IS_ERR(rb))
@@ -954,9 +977,8 @@ static int kpmem_pool_connect_check(struct kpmem_pool_connect *req)
 	const struct kpmem_sockaddr *t = &req->target;
 	size_t len = strnlen(req->name, sizeof(req->name));
 
-	if (req->flags & ~KPMEM_POOL_FLAGS_ALL || req->reserved0 ||
+	if (req->flags & ~KPMEM_POOL_FLAGS_ALL || !kpmem_auth_key_ok(req->key, req->key_len) ||
 	    req->timeout_ms > KPMEM_POOL_TIMEOUT_MAX_MS ||
-	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
 	    !len || len > KPMEM_NAME_MAX || t->reserved || t->prefix_len)
 		return -EINVAL;
 	if (!((t->family == AF_INET && t->len == sizeof(struct sockaddr_in)) ||
@@ -1042,7 +1064,7 @@ long kpmem_pool_connect(void __user *argp)
 
 	if (req->op == KPMEM_POOL_REMOVE) {
 		kpmem_pool_free(pool);
-		kfree(req);
+		kfree_sensitive(req);
 		return 0;
 	}
 	ret = -EFAULT;
@@ -1051,12 +1073,12 @@ long kpmem_pool_connect(void __user *argp)
 	ret = anon_inode_getfd("[kpmem-pool]", &kpmem_pool_fops, pool, O_RDWR | O_CLOEXEC);
 	if (ret < 0)
 		goto out_pool;
-	kfree(req);
+	kfree_sensitive(req);
 	return ret;
 
 out_pool:
 	kpmem_pool_free(pool);
 out_req:
-	kfree(req);
+	kfree_sensitive(req);
 	return ret;
 }

@@ -94,6 +94,8 @@ struct kpmem_pool {
 	struct kpmem_remote_seg *segs;
 	spinlock_t lock;		/* @error, lanes' seq/waiting/reply */
 	int error;			/* sticky, negative errno; under @lock */
+	u8 challenge[KPMEM_WIRE_CHALLENGE_LEN];	/* from the target's REP */
+	bool has_challenge;
 	struct completion cm_done;	/* a connection-setup step ended */
 	int cm_status;
 	bool established;		/* report failures from now on */

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/in6.h>
+#include <linux/random.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -48,6 +49,7 @@ struct kpmem_target_conn {
 	u32 nslots;
 	struct kpmem_target_slot *slots;
 	struct sockaddr_storage peer;
+	u8 challenge[KPMEM_WIRE_CHALLENGE_LEN];	/* sent with our REP */
 	struct kpmem_export *exp;	/* after a successful HELLO */
 	u64 pool_size;
 	u32 hdr_size;
@@ -210,6 +212,17 @@ static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem
 		pr_info_ratelimited("initiator %pISc is not allowed on export '%s'\n",
 				    &conn->peer, exp->name);
 		goto out_reject;
+	}
+	if (exp->key_len) {
+		ret = le32_to_cpu(hello->has_proof) != 1 ? -EACCES :
+		      kpmem_auth_check(exp->key, exp->key_len, conn->challenge, exp->name, op,
+				       hello->proof);
+		if (ret) {
+			pr_info_ratelimited("initiator %pISc %s the key of export '%s'\n",
+					    &conn->peer, ret == -EACCES ? "does not prove" :
+					    "cannot be checked against", exp->name);
+			goto out_reject;
+		}
 	}
 	ret = kpmem_export_attach(exp, conn);
 	if (ret)
@@ -555,7 +568,10 @@ static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
 static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *event)
 {
 	const struct kpmem_wire_cm_req *req = event->param.conn.private_data;
+	struct kpmem_wire_cm_rep rep = { .magic = cpu_to_le32(KPMEM_WIRE_MAGIC) };
 	struct rdma_conn_param param = {
+		.private_data = &rep,
+		.private_data_len = sizeof(rep),
 		.rnr_retry_count = 7,
 		/*
 		 * The initiator RDMA READs pool data; the target reads nothing.
@@ -612,6 +628,8 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	kpmem_target_mrs_init(&conn->mrs, id->device);
 	INIT_LIST_HEAD(&conn->node);
 	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
+	get_random_bytes(conn->challenge, sizeof(conn->challenge));
+	memcpy(rep.challenge, conn->challenge, sizeof(rep.challenge));
 
 	conn->pd = ib_alloc_pd(id->device, 0);
 	if (IS_ERR(conn->pd)) {

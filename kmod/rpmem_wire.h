@@ -41,6 +41,16 @@ struct kpmem_wire_cm_req {
 	__le16 nlanes;		/* receive buffers the initiator needs served */
 };
 
+/* REP private data: the challenge HELLO's proof answers (rpmem_auth.c). */
+#define KPMEM_WIRE_CHALLENGE_LEN	32
+#define KPMEM_WIRE_PROOF_LEN		32
+
+struct kpmem_wire_cm_rep {
+	__le32 magic;
+	__le32 reserved;
+	__u8 challenge[KPMEM_WIRE_CHALLENGE_LEN];
+};
+
 enum kpmem_wire_type {
 	KPMEM_WIRE_HELLO = 1,		/* data: struct kpmem_wire_hello */
 	KPMEM_WIRE_PERSIST = 2,		/* data: the bytes for [offset, offset + length) */
@@ -72,6 +82,9 @@ struct kpmem_wire_hello {
 	__le32 name_len;
 	char name[KPMEM_NAME_MAX + 1];
 	struct kpmem_pool_attr attr;
+	__le32 has_proof;	/* 1: @proof answers the connection's challenge */
+	__le32 reserved;
+	__u8 proof[KPMEM_WIRE_PROOF_LEN];
 };
 
 struct kpmem_wire_hello_reply {

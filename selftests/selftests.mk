@@ -45,3 +45,8 @@ $(BUILD)/selftests/rpmem/uring_test: $(LIBRPMEM) lib/include/rpmem_uring.h
 $(BUILD)/selftests/rpmem/uring_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/rpmem/uring_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
 	-Wl,-rpath,$(BUILD)/lib
+
+# Pre-shared keys, through librpmem.
+$(BUILD)/selftests/hardening/psk_test: $(LIBRPMEM)
+$(BUILD)/selftests/hardening/psk_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/hardening/psk_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib

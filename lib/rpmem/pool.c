@@ -6,6 +6,7 @@
  * checks locally is checked here before any syscall, with PMDK's errno.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -100,7 +101,8 @@ static const char *connect_hint(enum kpmem_pool_op op, int err)
 	case EFBIG:
 		return "the export is smaller than pool_size";
 	case EACCES:
-		return "the export does not allow this initiator";
+		return "the export does not allow this initiator, or requires a key "
+		       "(KPMEM_RPMEM_KEY_FILE) this initiator does not prove";
 	case ECONNREFUSED:
 		return "no kpmem target listens there";
 	case EPROTO:
@@ -110,6 +112,43 @@ static const char *connect_hint(enum kpmem_pool_op op, int err)
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * The pre-shared key for exports that require one: the raw bytes (16 to 32)
+ * of the file KPMEM_RPMEM_KEY_FILE names, read on every create, open and
+ * remove.  An environment variable naming a file keeps the key itself out
+ * of the environment and off command lines.
+ */
+static int load_key(const char *fn, struct kpmem_pool_connect *conn)
+{
+	const char *path = getenv("KPMEM_RPMEM_KEY_FILE");
+	unsigned char buf[KPMEM_KEY_MAX + 1];
+	ssize_t n;
+	int fd, err;
+
+	conn->key_len = 0;
+	if (!path || !*path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rpmem_fail(errno, "%s: KPMEM_RPMEM_KEY_FILE '%.200s': %s", fn, path,
+				  strerror(errno));
+	n = read(fd, buf, sizeof(buf));
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return rpmem_fail(err, "%s: KPMEM_RPMEM_KEY_FILE '%.200s': %s", fn, path,
+				  strerror(err));
+	if (n < KPMEM_KEY_MIN || n > KPMEM_KEY_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		return rpmem_fail(EINVAL, "%s: KPMEM_RPMEM_KEY_FILE '%.200s' holds %zd bytes; a key "
+				  "is %d to %d bytes", fn, path, n, KPMEM_KEY_MIN, KPMEM_KEY_MAX);
+	}
+	memcpy(conn->key, buf, n);
+	conn->key_len = n;
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
 }
 
 /*
@@ -123,10 +162,14 @@ static int pool_connect(const char *fn, const char *target_str, const struct rpm
 	char msg[KPMEM_MSG_MAX] = "";
 	int dev, ret, err;
 
+	if (load_key(fn, conn))
+		return -1;
 	dev = kpmem_device_open(KPMEM_DEVICE_PATH, KPMEM_FEAT_RPMEM_INITIATOR, NULL,
 				msg, sizeof(msg));
-	if (dev < 0)
+	if (dev < 0) {
+		explicit_bzero(conn->key, sizeof(conn->key));
 		return rpmem_fail(-dev, "%s: %s", fn, msg);
+	}
 
 	if (rpmem_target_resolve(t, &conn->target)) {
 		err = errno;
@@ -139,6 +182,7 @@ static int pool_connect(const char *fn, const char *target_str, const struct rpm
 		ret = ioctl(dev, KPMEM_IOC_POOL_CONNECT, conn);
 	} while (ret < 0 && errno == EINTR);
 	err = errno;
+	explicit_bzero(conn->key, sizeof(conn->key));
 	close(dev);
 	if (ret < 0) {
 		const char *hint = connect_hint(conn->op, err);

@@ -783,11 +783,14 @@ static bool connect_reaches_network(const struct kpmem_pool_connect *c)
 	size_t len = strnlen(c->name, sizeof(c->name));
 	const struct sockaddr *sa = (const void *)c->target.addr;
 
-	if (c->flags & ~KPMEM_POOL_FLAGS_ALL || c->reserved0 || !len || len > KPMEM_NAME_MAX ||
-	    c->target.reserved || c->target.prefix_len)
+	if (c->flags & ~KPMEM_POOL_FLAGS_ALL || !len || len > KPMEM_NAME_MAX ||
+	    c->target.reserved || c->target.prefix_len || c->timeout_ms > KPMEM_POOL_TIMEOUT_MAX_MS)
 		return false;
-	for (int i = 0; i < 4; i++)
-		if (c->reserved[i])
+	/* A key is 16..32 bytes, zero past its length; none is all zero. */
+	if (c->key_len && (c->key_len < KPMEM_KEY_MIN || c->key_len > KPMEM_KEY_MAX))
+		return false;
+	for (unsigned int i = c->key_len; i < KPMEM_KEY_MAX; i++)
+		if (c->key[i])
 			return false;
 	if (!((c->target.family == AF_INET && c->target.len == sizeof(struct sockaddr_in)) ||
 	      (c->target.family == AF_INET6 && c->target.len == sizeof(struct sockaddr_in6))) ||
@@ -844,7 +847,7 @@ static void fuzz_pool_connect(struct fuzzer *z)
 	if (connect_reaches_network(c)) {
 		/* Bounded: few trips to the network, none of them long. */
 		if (atomic_fetch_sub(z->net_budget, 1) <= 0)
-			c->reserved0 = 1;
+			c->key_len = 1;	/* never a valid key length */
 		if (!c->timeout_ms || c->timeout_ms > 300)
 			c->timeout_ms = 20 + below(&z->r, 200);
 		/* A mutated address may be anywhere: bring it back (see above). */

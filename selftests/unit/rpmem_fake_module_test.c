@@ -215,13 +215,14 @@ TEST_F(pool, create_hands_the_module_everything)
 	ASSERT_EQ(1024U, fake.conn.nlanes);
 	ASSERT_EQ(0U, fake.conn.timeout_ms);
 	ASSERT_EQ(0, memcmp(&fake.conn.attr, &self->attr, sizeof(self->attr)));
-	ASSERT_EQ(0U, fake.conn.reserved0);
+	/* No KPMEM_RPMEM_KEY_FILE: no key. */
+	ASSERT_EQ(0U, fake.conn.key_len);
 	ASSERT_EQ(AF_INET, fake.conn.target.family);
 	memcpy(&sin, fake.conn.target.addr, sizeof(sin));
 	ASSERT_EQ(htons(KPMEM_DEFAULT_PORT), sin.sin_port);
 	ASSERT_EQ(htonl(INADDR_LOOPBACK), sin.sin_addr.s_addr);
-	for (size_t i = 0; i < 4; i++) {
-		ASSERT_EQ(0ULL, fake.conn.reserved[i]);
+	for (size_t i = 0; i < sizeof(fake.conn.key); i++) {
+		ASSERT_EQ(0, fake.conn.key[i]);
 	}
 
 	/* Lanes granted come back; the device fd is not kept open. */

@@ -68,12 +68,42 @@ static const char *errno_reason(int err)
 	}
 }
 
+/*
+ * --key-file: the raw bytes (16 to 32) initiators must prove they hold
+ * (librpmem reads the same file through KPMEM_RPMEM_KEY_FILE).  A file,
+ * never the command line, where every user could read it.
+ */
+static int read_key(const char *path, struct kpmem_export_add *req)
+{
+	unsigned char buf[KPMEM_KEY_MAX + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "kpmemctl export-add: key file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < KPMEM_KEY_MIN || n > KPMEM_KEY_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		fprintf(stderr, "kpmemctl export-add: key file %s: a key is %d to %d bytes\n", path,
+			KPMEM_KEY_MIN, KPMEM_KEY_MAX);
+		return -1;
+	}
+	memcpy(req->key, buf, n);
+	req->key_len = n;
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 int cmd_export_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "nohdrs", no_argument, NULL, 'n' },
 		{ "allow", required_argument, NULL, 'a' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kpmem_export_add req;
@@ -81,7 +111,7 @@ int cmd_export_add(int argc, char **argv)
 	char *end;
 
 	memset(&req, 0, sizeof(req));
-	while ((c = getopt_long(argc, argv, "s:na:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:na:k:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			req.size = strtoull(optarg, &end, 0);
@@ -108,12 +138,16 @@ int cmd_export_add(int argc, char **argv)
 			}
 			req.nallow++;
 			break;
+		case 'k':
+			if (read_key(optarg, &req))
+				return 2;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: kpmemctl export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs] [--allow ADDR[/PREFIX]]...\n");
+		fprintf(stderr, "usage: kpmemctl export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs] [--allow ADDR[/PREFIX]]... [--key-file PATH]\n");
 		return 2;
 	}
 	if (strlen(argv[optind]) > KPMEM_NAME_MAX) {
@@ -132,7 +166,9 @@ int cmd_export_add(int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	if (ioctl(dev, KPMEM_IOC_EXPORT_ADD, &req)) {
+	c = ioctl(dev, KPMEM_IOC_EXPORT_ADD, &req);
+	explicit_bzero(req.key, sizeof(req.key));
+	if (c) {
 		fprintf(stderr, "kpmemctl export-add: export '%s' on %s: %s\n", req.name,
 			argv[optind + 1], errno_reason(errno));
 		close(fd);
@@ -241,7 +277,7 @@ int cmd_export_list(int argc, char **argv)
 		if (json) {
 			printf("%s\n    {\"name\":\"%s\",\"backing\":\"%s\",\"size\":%llu,"
 			       "\"headers\":%s,\"pool\":%s,\"state\":\"%s\",\"peer\":\"%s\","
-			       "\"allow\":%u,\"connections\":%llu,\"rejected\":%llu,"
+			       "\"allow\":%u,\"key\":%s,\"connections\":%llu,\"rejected\":%llu,"
 			       "\"persists\":%llu,\"bytes_persisted\":%llu,\"reads\":%llu,"
 			       "\"errors\":%llu}",
 			       i ? "," : "", e->name, kind_name(e->backing_kind),
@@ -249,14 +285,16 @@ int cmd_export_list(int argc, char **argv)
 			       e->flags & KPMEM_EXPORT_NOHDRS ? "false" : "true",
 			       e->flags & KPMEM_EXPORT_HAS_POOL ? "true" : "false",
 			       e->state == KPMEM_EXPORT_CONNECTED ? "connected" : "idle", peer,
-			       e->nallow, (unsigned long long)e->connections,
+			       e->nallow, e->flags & KPMEM_EXPORT_HAS_KEY ? "true" : "false",
+			       (unsigned long long)e->connections,
 			       (unsigned long long)e->rejected, (unsigned long long)e->persists,
 			       (unsigned long long)e->bytes_persisted,
 			       (unsigned long long)e->reads, (unsigned long long)e->errors);
 		} else {
-			printf("%s: %s, %llu bytes%s, %s%s%s, %llu persists, %llu reads, %llu errors\n",
+			printf("%s: %s, %llu bytes%s%s, %s%s%s, %llu persists, %llu reads, %llu errors\n",
 			       e->name, kind_name(e->backing_kind), (unsigned long long)e->size,
 			       e->flags & KPMEM_EXPORT_NOHDRS ? ", no header" : "",
+			       e->flags & KPMEM_EXPORT_HAS_KEY ? ", key required" : "",
 			       e->flags & KPMEM_EXPORT_HAS_POOL ? "pool, " : "no pool, ",
 			       e->state == KPMEM_EXPORT_CONNECTED ? "connected from " : "idle",
 			       e->state == KPMEM_EXPORT_CONNECTED ? peer : "",

@@ -263,6 +263,10 @@ struct kpmem_sockaddr {
 
 /* ---- target: exports (CAP_SYS_ADMIN) ---- */
 
+/* Pre-shared keys of exports and pools, in bytes. */
+#define KPMEM_KEY_MIN		16
+#define KPMEM_KEY_MAX		32
+
 /* kpmem_export_add.flags */
 #define KPMEM_EXPORT_NOHDRS	_BITUL(0)	/* no pool header: the whole export is data */
 #define KPMEM_EXPORT_FLAGS_ALL	(KPMEM_EXPORT_NOHDRS)
@@ -277,9 +281,10 @@ struct kpmem_sockaddr {
  * @size: bytes to export from offset 0 of the backing; a multiple of 4096;
  *	0 = all of it.  A file is grown to @size.
  * @nallow: entries used in @allow; 0 = any initiator
- * @reserved0: zero
+ * @key_len: 0, or KPMEM_KEY_MIN..KPMEM_KEY_MAX: initiators must then prove
+ *	they hold @key (an HMAC-SHA256 over a per-connection challenge)
  * @allow: initiator addresses (with prefix_len) allowed to connect
- * @reserved: zero
+ * @key: the pre-shared key, @key_len bytes; the rest zero
  *
  * Errors: EPERM, EINVAL, EEXIST (name in use), EBADF, ENODEV, EACCES,
  * ENOMEM, and errors setting up the rdma_cm listener.
@@ -290,9 +295,9 @@ struct kpmem_export_add {
 	__u32 flags;
 	__u64 size;
 	__u32 nallow;
-	__u32 reserved0;
+	__u32 key_len;
 	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
-	__u64 reserved[4];
+	__u8 key[KPMEM_KEY_MAX];
 };
 
 /* kpmem_export_remove.flags */
@@ -322,10 +327,11 @@ enum kpmem_export_state {
 
 /* kpmem_export_info.flags */
 #define KPMEM_EXPORT_HAS_POOL	_BITUL(16)	/* a pool was created and not removed */
+#define KPMEM_EXPORT_HAS_KEY	_BITUL(17)	/* initiators must prove the key */
 
 struct kpmem_export_info {
 	char name[KPMEM_NAME_MAX + 1];
-	__u32 flags;			/* KPMEM_EXPORT_* | KPMEM_EXPORT_HAS_POOL */
+	__u32 flags;			/* KPMEM_EXPORT_* | _HAS_POOL | _HAS_KEY */
 	__u32 state;			/* enum kpmem_export_state */
 	__u32 backing_kind;		/* enum kpmem_source_kind */
 	__u32 nallow;
@@ -390,8 +396,9 @@ enum kpmem_pool_op {
  *	out: the stored attributes (zero for a NOHDRS export)
  * @hdr_size: out: bytes at the start of the pool that belong to the header
  *	(KPMEM_POOL_HDR_SIZE, or 0 for NOHDRS)
- * @reserved0: zero
- * @reserved: zero
+ * @key_len: 0, or KPMEM_KEY_MIN..KPMEM_KEY_MAX: prove to the target that we
+ *	hold @key (exports with a key refuse initiators without it: EACCES)
+ * @key: the pre-shared key, @key_len bytes; the rest zero
  *
  * Return: CREATE/OPEN: a new pool file descriptor (O_CLOEXEC) whose
  * ioctls below move data; REMOVE: 0.  Errors: EINVAL, EFAULT, ETIMEDOUT,
@@ -411,8 +418,8 @@ struct kpmem_pool_connect {
 	__u32 timeout_ms;
 	struct kpmem_pool_attr attr;
 	__u32 hdr_size;
-	__u32 reserved0;
-	__u64 reserved[4];
+	__u32 key_len;
+	__u8 key[KPMEM_KEY_MAX];
 };
 
 #define KPMEM_POOL_TIMEOUT_MAX_MS	600000
