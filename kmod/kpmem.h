@@ -91,4 +91,14 @@ long kpmem_part_remove(struct kpmem_set *set, void __user *argp);
 bool kpmem_part_is_mapped(struct kpmem_set *set, struct kpmem_part *part);
 void kpmem_part_free(struct kpmem_part *part);
 
+/*
+ * fault.c: allocation-failure injection for tests.  Writing N to the
+ * module parameter fail_alloc_nth makes the N-th allocation through these
+ * wrappers from then on fail (once); 0 disarms it.
+ */
+bool kpmem_fail_alloc(void);
+#define kpmem_alloc(expr)	(kpmem_fail_alloc() ? NULL : (expr))
+#define kpmem_memdup_user(src, len) \
+	(kpmem_fail_alloc() ? ERR_PTR(-ENOMEM) : memdup_user(src, len))
+
 #endif /* KPMEM_H */

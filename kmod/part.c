@@ -126,7 +126,7 @@ static int kpmem_parts_detach(struct kpmem_set *set, unsigned long start,
 	     node = interval_tree_iter_next(node, start, end - 1))
 		n++;
 	for (i = 0; i < n; i++) {
-		pmap = kzalloc(sizeof(*pmap), GFP_KERNEL);
+		pmap = kpmem_alloc(kzalloc(sizeof(*pmap), GFP_KERNEL));
 		if (!pmap) {
 			list_for_each_entry_safe(pmap, tmp, &spare, spare_entry)
 				kfree(pmap);
@@ -445,8 +445,8 @@ long kpmem_part_add(struct kpmem_set *set, void __user *argp)
 	}
 
 	ret = -ENOMEM;
-	part = kzalloc(sizeof(*part), GFP_KERNEL);
-	new_pmap = kzalloc(sizeof(*new_pmap), GFP_KERNEL);
+	part = kpmem_alloc(kzalloc(sizeof(*part), GFP_KERNEL));
+	new_pmap = kpmem_alloc(kzalloc(sizeof(*new_pmap), GFP_KERNEL));
 	if (!part || !new_pmap)
 		goto out_free;
 

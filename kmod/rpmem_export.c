@@ -77,7 +77,7 @@ static int kpmem_export_pin_devdax(struct kpmem_export *exp)
 	int ret = 0;
 
 	exp->npages = exp->size >> PAGE_SHIFT;
-	exp->pages = kvmalloc_array(exp->npages, sizeof(*exp->pages), GFP_KERNEL);
+	exp->pages = kpmem_alloc(kvmalloc_array(exp->npages, sizeof(*exp->pages), GFP_KERNEL));
 	if (!exp->pages)
 		return -ENOMEM;
 
@@ -392,7 +392,7 @@ static long kpmem_export_add(void __user *argp)
 	struct file *file;
 	long ret;
 
-	req = memdup_user(argp, sizeof(*req));
+	req = kpmem_memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 	ret = -EINVAL;
@@ -424,7 +424,7 @@ static long kpmem_export_add(void __user *argp)
 	}
 
 	ret = -ENOMEM;
-	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
+	exp = kpmem_alloc(kzalloc(sizeof(*exp), GFP_KERNEL));
 	if (!exp)
 		goto out_fput;
 	kref_init(&exp->ref);

@@ -402,7 +402,7 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 	struct kpmem_lane *lanes;
 	u32 i;
 
-	lanes = kcalloc(pool->wire_lanes, sizeof(*lanes), GFP_KERNEL);
+	lanes = kpmem_alloc(kcalloc(pool->wire_lanes, sizeof(*lanes), GFP_KERNEL));
 	if (!lanes)
 		return -ENOMEM;
 	/*
@@ -422,13 +422,13 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 	}
 	/* Pairs with kpmem_pool_fail(): lanes are whole before anyone sees them. */
 	smp_store_release(&pool->lanes, lanes);
-	pool->recv = kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL);
+	pool->recv = kpmem_alloc(kcalloc(pool->nrecv, sizeof(*pool->recv), GFP_KERNEL));
 	if (!pool->recv)
 		return -ENOMEM;
 	for (i = 0; i < pool->wire_lanes; i++) {
 		struct kpmem_lane *lane = &pool->lanes[i];
 
-		lane->req = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		lane->req = kpmem_alloc(kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL));
 		if (!lane->req)
 			return -ENOMEM;
 		lane->req_dma = ib_dma_map_single(pool->dev, lane->req, KPMEM_WIRE_MSG_SIZE,
@@ -443,7 +443,7 @@ static int kpmem_pool_alloc_buffers(struct kpmem_pool *pool)
 
 		rb->pool = pool;
 		rb->cqe.done = kpmem_pool_recv_done;
-		rb->buf = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		rb->buf = kpmem_alloc(kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL));
 		if (!rb->buf)
 			return -ENOMEM;
 		rb->dma = ib_dma_map_single(pool->dev, rb->buf, KPMEM_WIRE_MSG_SIZE,
@@ -529,8 +529,10 @@ static int kpmem_pool_alloc_xfers(struct kpmem_pool *pool)
 	u32 i;
 
 	for (i = 0; i < pool->nlanes; i++) {
-		pool->lanes[i].xfer = kvzalloc(sizeof(*pool->lanes[i].xfer), GFP_KERNEL);
-		if (!pool->lanes[i].xfer)
+		struct kpmem_lane *lane = &pool->lanes[i];
+
+		lane->xfer = kpmem_alloc(kvzalloc(sizeof(*lane->xfer), GFP_KERNEL));
+		if (!lane->xfer)
 			return -ENOMEM;
 	}
 	return 0;
@@ -1015,7 +1017,7 @@ long kpmem_pool_connect(void __user *argp)
 	struct kpmem_pool *pool;
 	long ret;
 
-	req = memdup_user(argp, sizeof(*req));
+	req = kpmem_memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 	ret = kpmem_pool_connect_check(req);
@@ -1025,7 +1027,7 @@ long kpmem_pool_connect(void __user *argp)
 	timeout = req->timeout_ms ? req->timeout_ms : 5000;
 
 	ret = -ENOMEM;
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	pool = kpmem_alloc(kzalloc(sizeof(*pool), GFP_KERNEL));
 	if (!pool)
 		goto out_req;
 	spin_lock_init(&pool->lock);

@@ -536,7 +536,7 @@ static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
 	struct ib_device *dev = conn->dev;
 	u32 i;
 
-	conn->slots = kcalloc(conn->nslots, sizeof(*conn->slots), GFP_KERNEL);
+	conn->slots = kpmem_alloc(kcalloc(conn->nslots, sizeof(*conn->slots), GFP_KERNEL));
 	if (!conn->slots)
 		return -ENOMEM;
 	for (i = 0; i < conn->nslots; i++) {
@@ -545,8 +545,8 @@ static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
 		slot->conn = conn;
 		slot->recv_cqe.done = kpmem_target_recv_done;
 		slot->send_cqe.done = kpmem_target_send_done;
-		slot->req = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
-		slot->reply = kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL);
+		slot->req = kpmem_alloc(kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL));
+		slot->reply = kpmem_alloc(kmalloc(KPMEM_WIRE_MSG_SIZE, GFP_KERNEL));
 		if (!slot->req || !slot->reply)
 			return -ENOMEM;
 		slot->req_dma = ib_dma_map_single(dev, slot->req, KPMEM_WIRE_MSG_SIZE,
@@ -617,7 +617,7 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	spin_unlock(&kpmem_target_conns_lock);
 
 	ret = -ENOMEM;
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	conn = kpmem_alloc(kzalloc(sizeof(*conn), GFP_KERNEL));
 	if (!conn)
 		goto out_count;
 	conn->cm_id = id;

@@ -35,7 +35,7 @@ int kpmem_pool_check_segs(struct kpmem_pool *pool, const struct kpmem_wire_seg *
 
 	if (!n)
 		return 0;
-	pool->segs = kcalloc(n, sizeof(*pool->segs), GFP_KERNEL);
+	pool->segs = kpmem_alloc(kcalloc(n, sizeof(*pool->segs), GFP_KERNEL));
 	if (!pool->segs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {

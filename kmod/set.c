@@ -129,7 +129,7 @@ long kpmem_set_create(void __user *argp)
 	if (!current->mm)
 		return -EINVAL;
 
-	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	set = kpmem_alloc(kzalloc(sizeof(*set), GFP_KERNEL));
 	if (!set)
 		return -ENOMEM;
 	mutex_init(&set->lock);

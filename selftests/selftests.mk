@@ -50,3 +50,9 @@ $(BUILD)/selftests/rpmem/uring_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luri
 $(BUILD)/selftests/hardening/psk_test: $(LIBRPMEM)
 $(BUILD)/selftests/hardening/psk_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/hardening/psk_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+
+# Allocation-failure injection, through librpmem for the pool paths.
+$(BUILD)/selftests/hardening/alloc_fault_test: $(LIBRPMEM)
+$(BUILD)/selftests/hardening/alloc_fault_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/hardening/alloc_fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem \
+	-Wl,-rpath,$(BUILD)/lib

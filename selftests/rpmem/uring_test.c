@@ -377,6 +377,32 @@ URING_TEST(rpmem_flushes_and_one_drain_make_everything_durable)
 	free(back);
 }
 
+URING_TEST(sqpoll_ring_with_a_registered_pool_fd)
+{
+	int fd = rpmem_pool_fd(self->rpp), bad = 0;
+	struct io_uring ring;
+	uint8_t *back = malloc(64 * 8192);
+	unsigned int i;
+
+	ASSERT_NE(NULL, back);
+	ASSERT_EQ(0, rpmem_uring_queue_init(64, &ring, IORING_SETUP_SQPOLL));
+	ASSERT_EQ(0, io_uring_register_files(&ring, &fd, 1));
+	for (i = 0; i < 64; i++) {
+		struct io_uring_sqe *sqe = sqe_of(&ring);
+
+		memset(self->pool + HDR + i * 8192, 0x90 + i, 8192);
+		rpmem_prep_persist(sqe, self->rpp, HDR + i * 8192, 8192, i % self->nlanes, 0);
+		sqe->fd = 0;			/* the registered file's index */
+		sqe->flags |= IOSQE_FIXED_FILE;
+	}
+	ASSERT_EQ(64, io_uring_submit(&ring));
+	EXPECT_EQ(0, reap(&ring, 64, 0, &bad)) TH_LOG("first bad res %d", bad);
+	io_uring_queue_exit(&ring);
+	ASSERT_EQ(0, rpmem_read(self->rpp, back, HDR, 64 * 8192, 0));
+	EXPECT_EQ(0, memcmp(back, self->pool + HDR, 64 * 8192));
+	free(back);
+}
+
 URING_TEST(ring_closed_with_commands_in_flight_leaves_pool_working)
 {
 	struct io_uring ring;
