@@ -56,3 +56,8 @@ $(BUILD)/selftests/hardening/alloc_fault_test: $(LIBRPMEM)
 $(BUILD)/selftests/hardening/alloc_fault_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/hardening/alloc_fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem \
 	-Wl,-rpath,$(BUILD)/lib
+
+# Faults under a connected pool, through librpmem.
+$(BUILD)/selftests/rpmem/fault_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/fault_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib

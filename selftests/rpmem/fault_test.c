@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Faults under a connected pool, between the two guests of a pair: the
+ * initiator's RDMA device removed, the target's module unloaded, the
+ * initiator's module asked to unload.  Each must fail the pool fast with
+ * a sticky error (or be refused, for the last), close cleanly, and leave
+ * both sides able to serve a new pool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librpmem.h>
+
+#include "kselftest_harness.h"
+
+#define POOL_SIZE (4UL << 20)
+#define FAULT_TEST(name) TEST_F_TIMEOUT(fault, name, 180)
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ret = system(cmd);
+	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+FIXTURE(fault) {
+	char *pool;
+	RPMEMpool *rpp;
+	const char *peer;
+};
+
+static int export_add(void)
+{
+	return run("peer sh -c 'rm -f /tmp/fault.img; \"$KPMEM_BUILD\"/tools/kpmemctl export-add "
+		   "fault.set /tmp/fault.img --size 8M' >/dev/null");
+}
+
+static RPMEMpool *pool_create(struct __test_metadata *_metadata, void *mem, const char *peer)
+{
+	struct rpmem_pool_attr attr = { .major = 1 };
+	unsigned int nlanes = 2;
+
+	memcpy(attr.signature, "FAULTTS", 8);
+	rpmem_remove(peer, "fault.set", RPMEM_REMOVE_FORCE);
+	return rpmem_create(peer, "fault.set", mem, POOL_SIZE, &nlanes, &attr);
+}
+
+FIXTURE_SETUP(fault)
+{
+	self->peer = getenv("KPMEM_VM_PEER_ADDR");
+	self->pool = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	ASSERT_NE(MAP_FAILED, self->pool);
+	run("peer \"$KPMEM_BUILD\"/tools/kpmemctl export-remove --force fault.set "
+	    ">/dev/null 2>&1");
+	ASSERT_EQ(0, export_add());
+	self->rpp = pool_create(_metadata, self->pool, self->peer);
+	ASSERT_NE(NULL, self->rpp) TH_LOG("%s", rpmem_errormsg());
+	memset(self->pool + 4096, 0x21, 65536);
+	ASSERT_EQ(0, rpmem_persist(self->rpp, 4096, 65536, 0, 0));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->rpp)
+		rpmem_close(self->rpp);
+	run("peer \"$KPMEM_BUILD\"/tools/kpmemctl export-remove --force fault.set "
+	    ">/dev/null 2>&1");
+	munmap(self->pool, POOL_SIZE);
+}
+
+/* The pool is dead: a persist fails fast, again and again, and close works. */
+static void expect_dead(struct __test_metadata *_metadata, RPMEMpool **rpp, double limit)
+{
+	double t0 = now();
+	int err;
+
+	EXPECT_EQ(-1, rpmem_persist(*rpp, 4096, 4096, 0, 0));
+	err = errno;
+	EXPECT_GT(limit, now() - t0) TH_LOG("the failure took %.1f s", now() - t0);
+	TH_LOG("failed with %s after %.1f s: %s", strerror(err), now() - t0, rpmem_errormsg());
+	t0 = now();
+	EXPECT_EQ(-1, rpmem_persist(*rpp, 4096, 64, 1, 0));
+	EXPECT_EQ(err, errno);
+	EXPECT_GT(0.5, now() - t0);
+	EXPECT_EQ(0, rpmem_close(*rpp));
+	*rpp = NULL;
+}
+
+FAULT_TEST(initiator_rdma_device_removed_under_an_open_pool)
+{
+	ASSERT_EQ(0, run("rdma link delete rxe0"));
+	expect_dead(_metadata, &self->rpp, 6.0);
+	ASSERT_EQ(0, run("rdma link add rxe0 type rxe netdev eth0"));
+	/* A new device takes a moment to get its GID for the address. */
+	for (int i = 0; i < 50 && !self->rpp; i++) {
+		self->rpp = pool_create(_metadata, self->pool, self->peer);
+		if (!self->rpp)
+			usleep(200 * 1000);
+	}
+	ASSERT_NE(NULL, self->rpp) TH_LOG("after the device came back: %s", rpmem_errormsg());
+	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+}
+
+FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
+{
+	/* The target tears connections down rather than refusing to unload. */
+	ASSERT_EQ(0, run("peer rmmod kpmem"));
+	expect_dead(_metadata, &self->rpp, 6.0);
+	ASSERT_EQ(0, run("peer sh -c 'insmod \"$KPMEM_KO\"'"));
+	ASSERT_EQ(0, export_add());
+	self->rpp = pool_create(_metadata, self->pool, self->peer);
+	ASSERT_NE(NULL, self->rpp) TH_LOG("%s", rpmem_errormsg());
+	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+}
+
+FAULT_TEST(initiator_module_unload_is_refused_while_a_pool_is_open)
+{
+	/* Each pool file holds the module: rmmod must fail and change nothing. */
+	EXPECT_NE(0, run("rmmod kpmem 2>/dev/null"));
+	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0)) TH_LOG("%s", rpmem_errormsg());
+}
+
+TEST_HARNESS_MAIN
