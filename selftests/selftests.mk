@@ -61,3 +61,9 @@ $(BUILD)/selftests/hardening/alloc_fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lr
 $(BUILD)/selftests/rpmem/fault_test: $(LIBRPMEM)
 $(BUILD)/selftests/rpmem/fault_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/rpmem/fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+
+# A 1 GiB pool and an IPv6 target, through librpmem.
+$(BUILD)/selftests/rpmem/large_pool_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/large_pool_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/large_pool_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem \
+	-Wl,-rpath,$(BUILD)/lib
