@@ -67,3 +67,6 @@ $(BUILD)/selftests/rpmem/large_pool_test: $(LIBRPMEM)
 $(BUILD)/selftests/rpmem/large_pool_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/rpmem/large_pool_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem \
 	-Wl,-rpath,$(BUILD)/lib
+
+# The fuzzer drives io_uring commands too.
+$(BUILD)/selftests/hardening/ioctl_fuzz: TEST_LDLIBS := -luring

@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <liburing.h>
+
 #include "kselftest_harness.h"
 #include "kpmem_device.h"
 
@@ -100,14 +102,14 @@ enum op {
 	OP_GET_VERSION, OP_SET_CREATE, OP_PART_ADD, OP_PART_REMOVE, OP_PMAP_LOOKUP,
 	OP_EXPORT_ADD, OP_EXPORT_REMOVE, OP_EXPORT_LIST, OP_POOL_CONNECT,
 	OP_POOL_PERSIST, OP_POOL_FLUSH, OP_POOL_DRAIN, OP_POOL_READ, OP_POOL_SET_ATTR,
-	OP_UNKNOWN_CMD, OP_WRONG_FD, NOPS
+	OP_UNKNOWN_CMD, OP_WRONG_FD, OP_URING_CMD, NOPS
 };
 
 static const char *const op_name[NOPS] = {
 	"GET_VERSION", "SET_CREATE", "PART_ADD", "PART_REMOVE", "PMAP_LOOKUP",
 	"EXPORT_ADD", "EXPORT_REMOVE", "EXPORT_LIST", "POOL_CONNECT",
 	"POOL_PERSIST", "POOL_FLUSH", "POOL_DRAIN", "POOL_READ", "POOL_SET_ATTR",
-	"unknown cmd", "wrong fd type",
+	"unknown cmd", "wrong fd type", "URING_CMD",
 };
 
 #define NERRNO 134
@@ -119,7 +121,7 @@ static const int expected_errnos[] = {
 	0, EPERM, ENOENT, EBADF, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL,
 	EMFILE, ENFILE, EFBIG, ENOSPC, ERANGE, ENOTTY, EOVERFLOW, EPROTO, ECONNREFUSED,
 	ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT,
-	EINTR,
+	EINTR, ECANCELED, EOPNOTSUPP,
 };
 
 static bool errno_expected(int e)
@@ -1470,6 +1472,79 @@ static void *pool_race_worker(void *arg)
 	return NULL;
 }
 
+/* A CQE's result, counted like an ioctl's. */
+static void count_cqe(int res)
+{
+	int e = res < 0 ? -res : 0;
+
+	atomic_fetch_add(&stat_calls[OP_URING_CMD], 1);
+	atomic_fetch_add(&stat_errno[OP_URING_CMD][e < NERRNO ? e : NERRNO], 1);
+}
+
+/*
+ * io_uring commands on the pool fd: random and mutated command areas,
+ * command codes, lanes and buffers, in batches, on 128-byte-SQE rings and
+ * (now and then) a plain ring, which must refuse them; some rings are torn
+ * down with commands in flight.  Return: the commands submitted.
+ */
+static unsigned long fuzz_uring(struct fuzzer *z, int pool, unsigned long n)
+{
+	static const uint32_t ops[] = {
+		KPMEM_URING_CMD_PERSIST, KPMEM_URING_CMD_FLUSH, KPMEM_URING_CMD_DRAIN,
+		KPMEM_URING_CMD_READ,
+	};
+	struct io_uring ring;
+	unsigned long done = 0;
+	bool sqe128 = true;
+
+	while (done < n) {
+		unsigned int batch = 1 + below(&z->r, 32), i, got;
+		struct io_uring_cqe *cqe;
+
+		sqe128 = below(&z->r, 8) != 0;
+		if (io_uring_queue_init(32, &ring, sqe128 ? IORING_SETUP_SQE128 : 0))
+			return done;
+		for (i = 0; i < batch; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			struct kpmem_uring_cmd *c;
+
+			if (!sqe)
+				break;
+			memset(sqe, 0, sqe128 ? 128 : 64);
+			sqe->opcode = IORING_OP_URING_CMD;
+			sqe->fd = chance(&z->r, 3) ? pick_fd(z) : pool;
+			sqe->cmd_op = chance(&z->r, 90) ? ops[below(&z->r, 4)] : (uint32_t)rnd(&z->r);
+			if (!sqe128)
+				continue;
+			c = (struct kpmem_uring_cmd *)sqe->cmd;
+			c->offset = chance(&z->r, 70) ? below(&z->r, z->pool_size) : interesting(&z->r);
+			c->length = chance(&z->r, 70) ? below(&z->r, 65536) : interesting(&z->r);
+			c->lane = chance(&z->r, 80) ? below(&z->r, 3) : (uint32_t)rnd(&z->r);
+			c->flags = chance(&z->r, 80) ? below(&z->r, 4) : (uint32_t)rnd(&z->r);
+			if (sqe->cmd_op == KPMEM_URING_CMD_READ)
+				c->buf = chance(&z->r, 80) ? (uintptr_t)z->pool_mem : interesting(&z->r);
+			if (sqe->cmd_op == KPMEM_URING_CMD_READ && c->buf == (uintptr_t)z->pool_mem &&
+			    c->length > z->pool_size)
+				c->length = z->pool_size;
+			if (chance(&z->r, 10))
+				mutate(&z->r, c, sizeof(*c));
+		}
+		got = io_uring_submit(&ring);
+		done += got;
+		/* Now and then the ring goes with its commands still in flight. */
+		if (!chance(&z->r, 10)) {
+			for (i = 0; i < got; i++) {
+				if (io_uring_wait_cqe(&ring, &cqe))
+					break;
+				count_cqe(cqe->res);
+				io_uring_cqe_seen(&ring, cqe);
+			}
+		}
+		io_uring_queue_exit(&ring);
+	}
+	return done;
+}
+
 TEST_F_TIMEOUT(fuzz, loopback_pool_fd_ioctls, 200)
 {
 	struct kpmem_export_add add = { .backing_fd = -1, .size = 2 * MiB };
@@ -1509,6 +1584,7 @@ TEST_F_TIMEOUT(fuzz, loopback_pool_fd_ioctls, 200)
 		else
 			fuzz_pool_io(&z, fd);
 	}
+	printf("# %lu io_uring commands submitted\n", fuzz_uring(&z, fd, calls / 2));
 	/* Persists in flight on two threads while the fd is closed. */
 	pr.z = &z;
 	pr.fd = fd;
