@@ -70,3 +70,7 @@ $(BUILD)/selftests/rpmem/large_pool_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem 
 
 # The fuzzer drives io_uring commands too.
 $(BUILD)/selftests/hardening/ioctl_fuzz: TEST_LDLIBS := -luring
+
+# The durability test uses librpmem's public API only.
+$(BUILD)/selftests/rpmem/durability_test: $(LIBRPMEM) $(LIBRPMEM_LINK) lib/include/librpmem.h
+$(BUILD)/selftests/rpmem/durability_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
