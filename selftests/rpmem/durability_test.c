@@ -251,10 +251,12 @@ FIXTURE(durability) {
 	struct stream s;
 	char target[64];
 	bool target_down;
+	double started;
 };
 
 FIXTURE_SETUP(durability)
 {
+	self->started = now();
 	memset(&self->s, 0, sizeof(self->s));
 	pthread_mutex_init(&self->s.lock, NULL);
 	self->s.skip = getenv("KPMEM_DURABILITY_SKIP") ? atoi(getenv("KPMEM_DURABILITY_SKIP")) : -1;
@@ -284,6 +286,7 @@ FIXTURE_TEARDOWN(durability)
 	sh("peer %s/tools/kpmemctl export-remove --force " EXPORT " >/dev/null 2>&1", build());
 	munmap(self->s.pool, POOL_SIZE);
 	free(self->s.chunks);
+	ksft_print_msg("durability test: %.1f s in all\n", now() - self->started);
 }
 
 TEST_F_TIMEOUT(durability, acknowledged_persists_survive_target_kill, 280)
