@@ -30,10 +30,14 @@
 #include "rpmem_initiator.h"
 #include "rpmem_wire.h"
 
-static unsigned int request_timeout_ms = 5000;
+/*
+ * 4 s, so that with wake-up latency a dead target is noticed within the
+ * 5 s librpmem promises.
+ */
+static unsigned int request_timeout_ms = 4000;
 module_param(request_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(request_timeout_ms,
-		 "a target not answering a request within this time is dead (default 5000)");
+		 "a target not answering a request within this time is dead (default 4000)");
 
 static int kpmem_pool_error(struct kpmem_pool *pool)
 {

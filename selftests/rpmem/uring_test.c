@@ -501,7 +501,7 @@ URING_TEST(link_down_mid_batch_fails_every_cqe_within_seconds)
 	waited = now() - t0;
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(256U, failed);
-	/* request_timeout_ms is 5 s; TCG scheduling gets a little slack. */
+	/* request_timeout_ms is 4 s; TCG scheduling gets a little slack. */
 	EXPECT_GT(8.0, waited) TH_LOG("the last CQE came after %.1f s", waited);
 	/* Sticky: synchronous calls fail fast too. */
 	t0 = now();
