@@ -7,6 +7,8 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 user: $(BENCH_BINS)
 
+$(BENCH_BINS): | $(LIBPMEMSET_LINK) $(LIBRPMEM_LINK)
+
 $(BUILD)/bench/%: bench/%.c $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"

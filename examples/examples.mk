@@ -5,7 +5,7 @@ EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/
 
 user: $(EXAMPLE_BINS)
 
-$(BUILD)/examples/%: examples/%.c $(LIBRPMEM)
+$(BUILD)/examples/%: examples/%.c $(LIBRPMEM) $(LIBRPMEM_LINK)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -o $@ $< -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib

@@ -11,6 +11,10 @@ SELFTEST_CFLAGS := $(KPMEM_CFLAGS) -I$(KSFT) -Wno-unused-parameter -Wno-clobbere
 
 selftests: $(SELFTEST_BINS)
 
+# Tests link -lpmemset / -lrpmem through the unversioned links: with make -j
+# those must exist before any test is linked.
+$(SELFTEST_BINS): | $(LIBPMEMSET_LINK) $(LIBRPMEM_LINK)
+
 # Tests of libpmemset (guest part_maps/ tests, host unit/pmemset_*) link it
 # and libpmem2, and find the freshly built library without installing it.
 PMEMSET_TEST_BINS := $(filter $(BUILD)/selftests/part_maps/% $(BUILD)/selftests/unit/pmemset_%,$(SELFTEST_BINS))
