@@ -78,3 +78,9 @@ $(BUILD)/selftests/hardening/ioctl_fuzz: TEST_LDLIBS := -luring
 # The durability test uses librpmem's public API only.
 $(BUILD)/selftests/rpmem/durability_test: $(LIBRPMEM) $(LIBRPMEM_LINK) lib/include/librpmem.h
 $(BUILD)/selftests/rpmem/durability_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+
+# The rogue initiator speaks the wire protocol itself on rdma-core, and runs
+# a well-behaved librpmem initiator beside it.
+$(BUILD)/selftests/hardening/rogue_initiator: $(LIBRPMEM) $(LIBRPMEM_LINK)
+$(BUILD)/selftests/hardening/rogue_initiator: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -lrdmacm -libverbs \
+	-Wl,-rpath,$(BUILD)/lib
