@@ -134,6 +134,7 @@ static enum cat cur_cat;
 #define GOOD_SIZE	(1UL << 20)
 #define TMO_MS		15000		/* TCG: everything is slow */
 
+static double start_time;
 static char devdax[64];		/* /dev/daxX.Y, when the guest has one */
 static bool devdax_made;
 
@@ -845,20 +846,6 @@ FIXTURE_TEARDOWN(target)
 				sent[c] - self->before[c]);
 }
 
-/* Tests run in the reverse of their order here: this one last. */
-TEST(summary)
-{
-	unsigned long total = 0;
-	int c;
-
-	for (c = 0; c < NCAT; c++) {
-		printf("# rogue messages, %-28s %lu\n", cat_name[c], sent[c]);
-		total += sent[c];
-	}
-	printf("# rogue messages, total                        %lu\n", total);
-	fflush(stdout);
-}
-
 /* Malformed REQ private data: every one rejected, nothing kept. */
 TEST_F_TIMEOUT(target, connect_private_data, 120)
 {
@@ -908,8 +895,11 @@ static bool two_replies_or_dropped(struct rogue *r)
 
 	while (!r->dead && replies < 2 && now_s() < end) {
 		if (ibv_poll_cq(r->cq, 1, &wc) == 1) {
-			if (wc.status != IBV_WC_SUCCESS)
+			/* The target's queue pair went away under our send. */
+			if (wc.status != IBV_WC_SUCCESS) {
+				r->dead = true;
 				break;
+			}
 			if (wc.opcode & IBV_WC_RECV)
 				replies++;
 		} else {
@@ -1514,6 +1504,7 @@ __attribute__((constructor)) static void setup(void)
 	const char *given = getenv("KPMEM_TEST_DEVDAX");
 	FILE *p;
 
+	start_time = now_s();
 	sent = mmap(NULL, NCAT * sizeof(*sent), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sent == MAP_FAILED)
@@ -1538,9 +1529,20 @@ __attribute__((constructor)) static void setup(void)
 	devdax_made = devdax[0];
 }
 
+/* In the harness's process, after every test: the totals, the guest restored. */
 __attribute__((destructor)) static void restore(void)
 {
 	const char *top = getenv("KPMEM_TOP");
+	unsigned long total = 0;
+	int c;
+
+	for (c = 0; c < NCAT; c++) {
+		printf("# rogue messages, %-28s %lu\n", cat_name[c], sent[c]);
+		total += sent[c];
+	}
+	printf("# rogue messages, total                        %lu (in %.1f s)\n", total,
+	       now_s() - start_time);
+	fflush(stdout);
 
 	if (devdax_made)
 		run("%s/selftests/part_maps/pmemset_env.sh devdax-down", top ? top : ".");
