@@ -82,6 +82,9 @@ struct w_hello {
 	uint32_t name_len;
 	char name[KPMEM_NAME_MAX + 1];
 	struct kpmem_pool_attr attr;
+	uint32_t has_proof;	/* 1: @proof answers the REP's challenge */
+	uint32_t reserved;
+	uint8_t proof[32];
 };
 
 struct w_hello_reply {
@@ -107,7 +110,7 @@ struct w_range {
 };
 
 _Static_assert(sizeof(struct w_hdr) == 32, "wire header");
-_Static_assert(sizeof(struct w_hello) == 384, "wire hello");
+_Static_assert(sizeof(struct w_hello) == 424, "wire hello");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the wire is little endian");
 
 /* What was sent, per category; shared with the harness's forked tests. */
@@ -127,6 +130,7 @@ static enum cat cur_cat;
 #define EXP_NOHDR	"rogue.nohdr"
 #define EXP_DENY	"rogue.deny"
 #define EXP_DAX		"rogue.dax"
+#define EXP_KEYED	"rogue.keyed"	/* a pre-shared key the rogue lacks */
 #define FILE_SIZE	(16UL << 20)
 #define POOL_SIZE	(1UL << 20)	/* pools on the file exports */
 #define DAX_EXPORT	(32UL << 20)
@@ -759,15 +763,18 @@ FIXTURE(target) {
 	double t0;
 };
 
-static const char *const export_names[] = { EXP_FILE, EXP_NOHDR, EXP_DENY, EXP_DAX, EXP_GOOD };
+static const char *const export_names[] = {
+	EXP_FILE, EXP_NOHDR, EXP_DENY, EXP_DAX, EXP_GOOD, EXP_KEYED,
+};
 
 /* One shell for all of them: under TCG every process started costs. */
 static void remove_exports(void)
 {
 	const char *k = kpmemctl();
 
-	run("for e in %s %s %s %s %s; do %s export-remove --force $e; done >/dev/null 2>&1",
-	    export_names[0], export_names[1], export_names[2], export_names[3], export_names[4], k);
+	run("for e in %s %s %s %s %s %s; do %s export-remove --force $e; done >/dev/null 2>&1",
+	    export_names[0], export_names[1], export_names[2], export_names[3], export_names[4],
+	    export_names[5], k);
 }
 
 /* The rogue's exports idle and the good one @good (release is asynchronous). */
@@ -781,7 +788,7 @@ static bool exports_settled(bool dax, const char *good)
 
 	do {
 		ok = !export_list(list, sizeof(list));
-		for (i = 0; ok && i < 5; i++) {
+		for (i = 0; ok && i < 5; i++) {	/* not EXP_KEYED: the hello test's own */
 			if (!strcmp(export_names[i], EXP_DAX) && !dax)
 				continue;
 			export_state(list, export_names[i], state, sizeof(state));
@@ -798,10 +805,12 @@ static bool exports_settled(bool dax, const char *good)
 
 static void rmdir_files(const char *dir)
 {
-	static const char *const files[] = { "good.img", "file.img", "nohdr.img", "deny.img" };
+	static const char *const files[] = {
+		"good.img", "file.img", "nohdr.img", "deny.img", "keyed.img", "key",
+	};
 	char path[128];
 
-	for (unsigned int i = 0; i < 4; i++) {
+	for (unsigned int i = 0; i < 6; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
 	}
@@ -1025,6 +1034,7 @@ TEST_F_TIMEOUT(target, hello, 120)
 	struct w_hello *h;
 	char name[300];
 	unsigned int i;
+	FILE *keyf;
 	struct {
 		const char *what;
 		uint32_t op, flags;
@@ -1108,6 +1118,25 @@ TEST_F_TIMEOUT(target, hello, 120)
 		EXPECT_EQ(-ECONNRESET, rogue_xfer(&r, 32 + sizeof(*h))) TH_LOG("name %u", i);
 		rogue_close(&r);
 	}
+	/* An export with a pre-shared key: no proof, a bogus one, a bad flag. */
+	snprintf(name, sizeof(name), "%s/key", self->dir);
+	keyf = fopen(name, "w");
+	ASSERT_NE(NULL, keyf);
+	for (i = 0; i < 32; i++)
+		fputc(0x11, keyf);
+	ASSERT_EQ(0, fclose(keyf));
+	ASSERT_EQ(0, run("%s export-add %s %s/keyed.img --size 4M --key-file %s >/dev/null",
+			 kpmemctl(), EXP_KEYED, self->dir, name));
+	ASSERT_EQ(0, rogue_open(&r, 2));
+	for (i = 0; i < 4; i++) {
+		h = hello_msg(&r, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_KEYED);
+		h->has_proof = i == 3 ? 2 : !!i;
+		memset(h->proof, i == 2 ? 0x11 : 0, sizeof(h->proof));
+		EXPECT_EQ(EACCES, rogue_xfer(&r, 32 + sizeof(*h))) TH_LOG("proof %u", i);
+	}
+	rogue_close(&r);
+	EXPECT_EQ(0, run("%s export-remove %s >/dev/null", kpmemctl(), EXP_KEYED));
+
 	/* A name of the longest length, not an export. */
 	ASSERT_EQ(0, rogue_open(&r, 2));
 	memset(name, 'n', KPMEM_NAME_MAX);
