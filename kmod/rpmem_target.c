@@ -503,8 +503,12 @@ static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	const struct kpmem_wire_hdr *hdr = slot->req;
 
 	if (wc->status != IB_WC_SUCCESS) {
-		if (wc->status != IB_WC_WR_FLUSH_ERR)
-			kpmem_target_conn_release(conn);
+		/*
+		 * Flushed: the QP went to error, by our teardown (then this is
+		 * a no-op) or by the peer (a bad rkey, say): let go of the
+		 * export now rather than when the CM notices.
+		 */
+		kpmem_target_conn_release(conn);
 		return;
 	}
 	ib_dma_sync_single_for_cpu(conn->dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE,
@@ -529,6 +533,24 @@ static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		return;
 	}
 	kpmem_target_handle(slot);
+}
+
+/* Asynchronous QP errors (access errors, catastrophic ones) end the connection. */
+static void kpmem_target_qp_event(struct ib_event *event, void *context)
+{
+	struct kpmem_target_conn *conn = context;
+
+	switch (event->event) {
+	case IB_EVENT_QP_FATAL:
+	case IB_EVENT_QP_REQ_ERR:
+	case IB_EVENT_QP_ACCESS_ERR:
+		pr_info_ratelimited("connection from %pISpc: %s\n", &conn->peer,
+				    ib_event_msg(event->event));
+		kpmem_target_conn_release(conn);
+		break;
+	default:
+		break;
+	}
 }
 
 static int kpmem_target_alloc_slots(struct kpmem_target_conn *conn)
@@ -650,6 +672,8 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	}
 	qp_attr.send_cq = conn->cq;
 	qp_attr.recv_cq = conn->cq;
+	qp_attr.event_handler = kpmem_target_qp_event;
+	qp_attr.qp_context = conn;
 	qp_attr.qp_type = IB_QPT_RC;
 	qp_attr.sq_sig_type = IB_SIGNAL_REQ_WR;
 	qp_attr.cap.max_send_wr = 2 * nlanes + 1;
@@ -680,6 +704,8 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	return 0;
 
 out_free:
+	/* Completions flushed from here on must not queue a release. */
+	set_bit(0, &conn->dying);
 	if (conn->qp) {
 		rdma_destroy_qp(id);
 		conn->qp = NULL;
