@@ -618,6 +618,8 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	}
 	nlanes = le16_to_cpu(req->nlanes);
 	if (!nlanes || nlanes > KPMEM_WIRE_MAX_LANES) {
+		pr_info_ratelimited("connection from %pISpc rejected: %u lanes\n",
+				    &id->route.addr.dst_addr, nlanes);
 		rdma_reject(id, NULL, 0, IB_CM_REJ_CONSUMER_DEFINED);
 		return -EINVAL;
 	}
