@@ -596,10 +596,22 @@ static void fuzz_part_add(struct fuzzer *z, int setfd)
 	}
 	if (chance(&z->r, 50))
 		mutate(&z->r, &p, sizeof(p));
-	/* RESERVED replaces PROT_NONE mappings: only ours (see pick_addr()). */
-	if (p.placement == KPMEM_PLACE_RESERVED && p.addr >= 0x10000 && p.addr < 0x800000000000ULL &&
-	    (p.addr < (uintptr_t)z->resv || p.addr >= (uintptr_t)z->resv + z->resv_len))
-		p.addr = (uintptr_t)z->resv + below(&z->r, z->resv_len / 4096) * 4096;
+	/*
+	 * RESERVED replaces PROT_NONE mappings, and the process has others
+	 * (thread stack guards, gaps between a library's segments): the whole
+	 * range must be inside our own reservation (see pick_addr()), or the
+	 * fuzzer maps over its own loader.
+	 */
+	if (p.placement == KPMEM_PLACE_RESERVED && !p.length)
+		p.length = 4096;	/* 0 is "the whole source": its size is not ours */
+	if (p.placement == KPMEM_PLACE_RESERVED && p.addr >= 0x10000 &&
+	    (p.addr < (uintptr_t)z->resv || p.length > z->resv_len ||
+	     p.addr - (uintptr_t)z->resv > z->resv_len - p.length)) {
+		if (p.length > z->resv_len)
+			p.length = 4096;
+		p.addr = (uintptr_t)z->resv +
+			 below(&z->r, (z->resv_len - p.length) / 4096 + 1) * 4096;
+	}
 	arg = place_arg(&z->r, &z->a, &p, sizeof(p), &kind);
 	ret = fz_ioctl(OP_PART_ADD, setfd, KPMEM_SET_IOC_PART_ADD, arg);
 	if (ret == 0) {
