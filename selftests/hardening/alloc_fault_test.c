@@ -23,32 +23,11 @@
 #include <librpmem.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 #include "kpmem_device.h"
 
 #define PARAM "/sys/module/kpmem/parameters/fail_alloc_nth"
 #define MAX_WALK 200
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
-static const char *kpmemctl(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tools/kpmemctl", getenv("KPMEM_BUILD") ?: "build");
-	return path;
-}
 
 static int param_write(unsigned int n)
 {

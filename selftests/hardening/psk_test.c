@@ -17,31 +17,10 @@
 #include <librpmem.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 
 #define POOL_SIZE (1UL << 20)
 #define TARGET "10.77.0.2"
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
-static const char *kpmemctl(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tools/kpmemctl", getenv("KPMEM_BUILD") ?: "build");
-	return path;
-}
 
 static int write_key(const char *path, unsigned char fill, size_t len)
 {

@@ -18,31 +18,10 @@
 #include <librpmem.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 
 #define POOL_SIZE (4UL << 20)
 #define FAULT_TEST(name) TEST_F_TIMEOUT(fault, name, 180)
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 FIXTURE(fault) {
 	char *pool;

@@ -18,23 +18,10 @@
 #include <librpmem.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
 
 #define kpmemctl_on_peer(args) \
 	run("peer sh -c '\"$KPMEM_BUILD\"/tools/kpmemctl " args "' >/dev/null 2>&1")

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 #include "kpmem_device.h"
 
 #define MiB (1UL << 20)
@@ -27,30 +28,8 @@
 #define RPMEM_TEST(name) TEST_F_TIMEOUT(rpmem, name, 240)
 #define RPMEM_DAX_TEST(name) TEST_F_TIMEOUT(rpmem_dax, name, 240)
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 /* Run on the target guest. */
 #define peer(fmt, ...) run("peer " fmt " >/dev/null", ##__VA_ARGS__)
-
-static const char *kpmemctl(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tools/kpmemctl", getenv("KPMEM_BUILD") ?: "build");
-	return path;
-}
 
 static int pool_op(uint32_t op, const char *name, void *pool, size_t size, uint32_t *nlanes,
 		   struct kpmem_pool_attr *attr, uint32_t flags, uint16_t port)

@@ -23,6 +23,7 @@
 #include <rpmem_uring.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 
 #define MiB (1UL << 20)
 #define POOL_SIZE (32 * MiB)
@@ -31,36 +32,6 @@
 #define PER_THREAD 1024
 #define BATCH 64
 #define URING_TEST(name) TEST_F_TIMEOUT(uring, name, 240)
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
-static const char *kpmemctl(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tools/kpmemctl", getenv("KPMEM_BUILD") ?: "build");
-	return path;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static RPMEMpool *pool_create(void *addr, unsigned int *nlanes)
 {
