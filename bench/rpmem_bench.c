@@ -5,7 +5,8 @@
  * kpmem remote persistence through the public librpmem API only (so it
  * keeps working while the data path underneath changes).  For each mode and
  * size: a few warm-up operations, then ITERS timed operations back to back
- * at queue depth 1, each one timed; prints one RESULT line (bench_util.h)
+ * at queue depth 1 (ITERS / batch for a batched operation; fewer when the
+ * byte budget, BUDGET MiB per point, runs out; at least 3), each one timed; prints one RESULT line (bench_util.h)
  * with p50/p99 per operation and the loop's throughput.
  *
  * Modes (-m, comma-separated; default all):
@@ -206,8 +207,10 @@ int main(int argc, char **argv)
 		if (!wanted(modelist, modes[m].name))
 			continue;
 		for (int i = 0; i < nsizes && !rc; i++)
+			/* ITERS requests: a batched operation counts as batch requests. */
 			rc = run(&c, &modes[m], sizes[i],
-				 bench_iters(iters, sizes[i] * modes[m].batch(&c), budget, 3));
+				 bench_iters(iters / modes[m].batch(&c), sizes[i] * modes[m].batch(&c),
+					     budget, 3));
 	}
 	if (rpmem_close(c.rpp)) {
 		fprintf(stderr, "rpmem_bench: rpmem_close: %s\n", rpmem_errormsg());
