@@ -46,7 +46,7 @@ perftest() {
 	peer bash -c "$tool -R -d $dev -s $size -n $n ${extra[*]} > /tmp/perftest-srv.log 2>&1 & echo \$! > /tmp/perftest-srv.pid" || return 1
 	for _ in $(seq 30); do
 		t0=$SECONDS
-		if out=$(timeout 90 "$tool" -R -d "$dev" -s "$size" -n "$n" "${extra[@]}" "$peer_addr" 2>&1); then
+		if out=$(timeout 45 "$tool" -R -d "$dev" -s "$size" -n "$n" "${extra[@]}" "$peer_addr" 2>&1); then
 			break
 		fi
 		echo "$out" | tail -n 3 | sed 's/^/# /' >&2
@@ -69,6 +69,12 @@ echo "INFO librpma $(dpkg-query -W -f='${Version}' librpma0 2>/dev/null)"
 for rep in $(seq "$reps"); do
 	echo "INFO rep $rep start $(date +%s)"
 	for tool in ib_write_lat ib_read_lat ib_send_lat ib_write_bw; do
+		# On the 6.1 guests ib_read_lat -R dies in librdmacm (a general
+		# protection fault, which also fails the harness run): not run there.
+		if [ "$tool" = ib_read_lat ] && [[ $(uname -r) == 6.1.* ]]; then
+			[ "$rep" = 1 ] && echo "SKIP ib_read_lat: crashes (GP fault in librdmacm) on $(uname -r)"
+			continue
+		fi
 		for s in ${link_sizes//,/ }; do
 			b=$(bytes "$s")
 			n=$iters

@@ -13,6 +13,7 @@
  *	read (rpma_read), each at queue depth 1 (every operation timed: p50,
  *	p99) and pipelined at DEPTH (throughput only).
  *
+ * Against a DRAM server the flush is of type VISIBILITY (write_flush_visibility).
  * The server sends its MR descriptor and peer configuration (direct write to
  * pmem: yes for a device DAX path) as connection private data.
  */
@@ -118,6 +119,7 @@ struct client {
 	struct rpma_mr_remote *dst;
 	struct rpma_mr_local *src;
 	size_t remote_size, next;
+	enum rpma_flush_type flush;	/* PERSISTENT, VISIBILITY if the server is on DRAM */
 };
 
 enum op { OP_WRITE_FLUSH, OP_READ };
@@ -134,8 +136,8 @@ static int post(struct client *c, enum op op, size_t size, uintptr_t slot)
 		return rpma_read(c->conn, c->src, 0, c->dst, off, size, RPMA_F_COMPLETION_ALWAYS,
 				 (void *)slot);
 	CHECK(rpma_write(c->conn, c->dst, off, c->src, 0, size, RPMA_F_COMPLETION_ON_ERROR, NULL));
-	return rpma_flush(c->conn, c->dst, off, size, RPMA_FLUSH_TYPE_PERSISTENT,
-			  RPMA_F_COMPLETION_ALWAYS, (void *)slot);
+	return rpma_flush(c->conn, c->dst, off, size, c->flush, RPMA_F_COMPLETION_ALWAYS,
+			  (void *)slot);
 }
 
 /* Waits for at least one completion; returns how many, or -1. */
@@ -168,9 +170,11 @@ static int reap(struct client *c, struct ibv_wc *wc, int max)
 /* @iters operations of @size, at most @depth in flight; QD1 records each latency. */
 static int run(struct client *c, enum op op, size_t size, unsigned int iters, int depth)
 {
-	static const char *const names[2][2] = {
+	static const char *const names[3][2] = {
 		{ "write_flush", "write_flush_pipelined" }, { "read", "read_pipelined" },
+		{ "write_flush_visibility", "write_flush_visibility_pipelined" },
 	};
+	int row = op == OP_WRITE_FLUSH && c->flush != RPMA_FLUSH_TYPE_PERSISTENT ? 2 : op;
 	double *lat = calloc(iters, sizeof(*lat)), t0, total;
 	unsigned int posted = 0, done = 0;
 	struct ibv_wc wc[MAX_DEPTH];
@@ -203,16 +207,16 @@ static int run(struct client *c, enum op op, size_t size, unsigned int iters, in
 	}
 	total = bench_now_us() - t0;
 	if (depth == 1) {
-		bench_report("rpma", names[op][0], size, lat, iters, (double)size * iters, total);
+		bench_report("rpma", names[row][0], size, lat, iters, (double)size * iters, total);
 	} else {
-		printf("RESULT rpma %s %zu %u - - %.3f\n", names[op][1], size, iters,
+		printf("RESULT rpma %s %zu %u - - %.3f\n", names[row][1], size, iters,
 		       (double)size * iters / total);
 		fflush(stdout);
 	}
 	free(lat);
 	return 0;
 fail:
-	fprintf(stderr, "rpma_bench: %s %zu failed\n", names[op][0], size);
+	fprintf(stderr, "rpma_bench: %s %zu failed\n", names[row][0], size);
 	free(lat);
 	return -1;
 }
@@ -230,6 +234,7 @@ static int client(int argc, char **argv)
 	struct client c = { 0 };
 	unsigned int iters = 100;
 	enum rpma_conn_event ev;
+	bool pmem = false;
 	struct pdata pd;
 	void *buf;
 
@@ -273,12 +278,15 @@ static int client(int argc, char **argv)
 	CHECK(rpma_mr_remote_from_descriptor(pd.desc, pd.mr_desc_size, &c.dst));
 	CHECK(rpma_peer_cfg_from_descriptor(pd.desc + pd.mr_desc_size, pd.pcfg_desc_size, &pcfg));
 	CHECK(rpma_conn_apply_remote_peer_cfg(c.conn, pcfg));
+	CHECK(rpma_peer_cfg_get_direct_write_to_pmem(pcfg, &pmem));
+	c.flush = pmem ? RPMA_FLUSH_TYPE_PERSISTENT : RPMA_FLUSH_TYPE_VISIBILITY;
 	CHECK(rpma_mr_remote_get_size(c.dst, &c.remote_size));
 	CHECK(rpma_mr_reg(peer, buf, maxsize, RPMA_MR_USAGE_WRITE_SRC | RPMA_MR_USAGE_READ_DST,
 			  &c.src));
 	CHECK(rpma_conn_get_cq(c.conn, &c.cq));
-	printf("# rpma_bench client: %s:%s, remote region %zu MiB, pipelined depth %d\n",
-	       argv[optind], argv[optind + 1], c.remote_size >> 20, depth);
+	printf("# rpma_bench client: %s:%s, remote region %zu MiB (%s), pipelined depth %d\n",
+	       argv[optind], argv[optind + 1], c.remote_size >> 20,
+	       pmem ? "pmem: flush PERSISTENT" : "DRAM: flush VISIBILITY", depth);
 
 	for (int o = OP_WRITE_FLUSH; o <= OP_READ; o++)
 		for (int i = 0; i < nsizes; i++) {
