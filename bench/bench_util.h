@@ -91,7 +91,7 @@ static inline void bench_report(const char *workload, const char *op, size_t siz
 {
 	double p50 = bench_pct(lat, n, 50), p99 = bench_pct(lat, n, 99);
 
-	printf("RESULT %s %s %zu %u %.2f %.2f %.3f\n", workload, op, size, n, p50, p99,
+	printf("RESULT %s %s %zu %u %.2f %.2f %.6g\n", workload, op, size, n, p50, p99,
 	       total_us > 0 ? bytes / total_us : 0);
 	fflush(stdout);
 }

@@ -209,7 +209,7 @@ static int run(struct client *c, enum op op, size_t size, unsigned int iters, in
 	if (depth == 1) {
 		bench_report("rpma", names[row][0], size, lat, iters, (double)size * iters, total);
 	} else {
-		printf("RESULT rpma %s %zu %u - - %.3f\n", names[row][1], size, iters,
+		printf("RESULT rpma %s %zu %u - - %.6g\n", names[row][1], size, iters,
 		       (double)size * iters / total);
 		fflush(stdout);
 	}
