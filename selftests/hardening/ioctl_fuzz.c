@@ -308,7 +308,11 @@ struct arena {
 	uint8_t *ro_view;	/* ... the same page mapped read-only */
 	uint8_t *edge;		/* a read-write page followed by an unmapped one */
 	uint8_t *none;		/* a PROT_NONE page */
+	uint8_t *out;		/* OUT_PAGES the kernel may fill, between guard pages */
 };
+
+/* Room for what the kernel writes through pointers inside arguments. */
+#define OUT_PAGES	4
 
 static int arena_setup(struct arena *a)
 {
@@ -330,7 +334,11 @@ static int arena_setup(struct arena *a)
 	a->edge = p;
 	a->none = p + 2 * ps;
 	mprotect(a->none, ps, PROT_NONE);
-	return 0;
+	p = mmap(NULL, (OUT_PAGES + 2) * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	a->out = p + ps;
+	return mprotect(a->out, OUT_PAGES * ps, PROT_READ | PROT_WRITE);
 }
 
 static void arena_teardown(struct arena *a)
@@ -342,6 +350,35 @@ static void arena_teardown(struct arena *a)
 	munmap(a->scratch, 2 * ps);
 	munmap(a->edge, ps);
 	munmap(a->none, ps);
+	munmap(a->out - ps, (OUT_PAGES + 2) * ps);
+}
+
+/*
+ * The kernel writes through some pointers inside arguments (export list
+ * entries, read buffers).  Mutated, such a pointer can name the fuzzer's own
+ * stack, heap, GOT or libc, and the kernel rightly writes there: the fuzzer
+ * would corrupt itself.  Keep a written-through pointer where losing memory
+ * is fine: @own (@own_len bytes, clamping *@len to its end when given), the
+ * guarded out pages, the low 256 MiB and the top of the address space (only
+ * part maps and kernel addresses live there); anything else becomes the
+ * PROT_NONE page, which still exercises the fault path.
+ */
+static uint64_t expendable_ptr(const struct arena *a, uint64_t ptr, const void *own,
+			       uint64_t own_len, __u64 *len)
+{
+	uint64_t lo = (uintptr_t)own, out = (uintptr_t)a->out;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	if (own && ptr >= lo && ptr - lo < own_len) {
+		if (len && *len > own_len - (ptr - lo))
+			*len = own_len - (ptr - lo);
+		return ptr;
+	}
+	if (ptr >= out && ptr - out < (uint64_t)OUT_PAGES * ps)
+		return ptr;	/* what runs past the end meets the guard page */
+	if (ptr < (1ULL << 28) || ptr >= (1ULL << 47))
+		return ptr;
+	return (uintptr_t)a->none;
 }
 
 enum arg_kind { ARG_GOOD, ARG_NULL, ARG_KERNEL, ARG_UNMAPPED, ARG_NONE, ARG_STRADDLE,
@@ -758,7 +795,6 @@ static void fuzz_export_remove(struct fuzzer *z)
 
 static void fuzz_export_list(struct fuzzer *z)
 {
-	static struct kpmem_export_info infos[2][4];	/* per racing pair of threads: scratch */
 	long ps = sysconf(_SC_PAGESIZE);
 	struct kpmem_export_list p = { 0 };
 	enum arg_kind kind;
@@ -780,13 +816,13 @@ static void fuzz_export_list(struct fuzzer *z)
 		p.entries = interesting(&z->r);
 		break;
 	default:
-		p.entries = (uintptr_t)infos[z->tid & 1];
-		if (p.capacity > 4)
-			p.capacity = 4;
+		/* Racing threads share the out pages: each pair its own half. */
+		p.entries = (uintptr_t)z->a.out + (z->tid & 1) * (OUT_PAGES / 2) * ps;
 		break;
 	}
 	if (chance(&z->r, 30))
 		mutate(&z->r, &p, sizeof(p));
+	p.entries = expendable_ptr(&z->a, p.entries, NULL, 0, NULL);
 	arg = place_arg(&z->r, &z->a, &p, sizeof(p), &kind);
 	fz_ioctl(OP_EXPORT_LIST, z->files->dev, KPMEM_IOC_EXPORT_LIST, arg);
 }
@@ -907,9 +943,9 @@ static void fuzz_pool_io(struct fuzzer *z, int pool)
 		io.flags = below(&z->r, 4);
 	if (chance(&z->r, 50))
 		mutate(&z->r, &io, sizeof(io));
-	/* Valid reads land in our own copy of the pool: keep them inside it. */
-	if (io.buf == (uintptr_t)z->pool_mem && io.length > z->pool_size)
-		io.length = z->pool_size;
+	/* Reads land in our own copy of the pool, or where nothing is lost. */
+	if (which == 3)
+		io.buf = expendable_ptr(&z->a, io.buf, z->pool_mem, z->pool_size, &io.length);
 	arg = place_arg(&z->r, &z->a, &io, sizeof(io), &kind);
 	fz_ioctl(OP_POOL_PERSIST + which, pool, pool_cmds[which], arg);
 }
@@ -1535,11 +1571,12 @@ static unsigned long fuzz_uring(struct fuzzer *z, int pool, unsigned long n)
 			c->flags = chance(&z->r, 80) ? below(&z->r, 4) : (uint32_t)rnd(&z->r);
 			if (sqe->cmd_op == KPMEM_URING_CMD_READ)
 				c->buf = chance(&z->r, 80) ? (uintptr_t)z->pool_mem : interesting(&z->r);
-			if (sqe->cmd_op == KPMEM_URING_CMD_READ && c->buf == (uintptr_t)z->pool_mem &&
-			    c->length > z->pool_size)
-				c->length = z->pool_size;
 			if (chance(&z->r, 10))
 				mutate(&z->r, c, sizeof(*c));
+			/* A read's buffer: see expendable_ptr(). */
+			if (sqe->cmd_op == KPMEM_URING_CMD_READ)
+				c->buf = expendable_ptr(&z->a, c->buf, z->pool_mem, z->pool_size,
+							&c->length);
 		}
 		got = io_uring_submit(&ring);
 		done += got;
