@@ -55,11 +55,17 @@ static const struct file_operations kpmem_dev_fops = {
  * operation checks what it needs (an fd the caller opened read-write for a
  * mapping, CAP_SYS_ADMIN for module-wide administration).
  */
+static const struct attribute_group *kpmem_dev_groups[] = {
+	&kpmem_live_group,
+	NULL
+};
+
 static struct miscdevice kpmem_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = KPMEM_DEVICE_NAME,
 	.fops = &kpmem_dev_fops,
 	.mode = 0666,
+	.groups = kpmem_dev_groups,
 };
 
 /**

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct attribute_group;
 struct file;
 struct mm_struct;
 
@@ -89,6 +90,8 @@ long kpmem_set_create(void __user *argp);
 long kpmem_part_add(struct kpmem_set *set, void __user *argp);
 long kpmem_part_remove(struct kpmem_set *set, void __user *argp);
 bool kpmem_part_is_mapped(struct kpmem_set *set, struct kpmem_part *part);
+struct kpmem_pmap *kpmem_pmap_alloc(void);
+void kpmem_pmap_free(struct kpmem_pmap *pmap);
 void kpmem_part_free(struct kpmem_part *part);
 
 /*
@@ -100,5 +103,38 @@ bool kpmem_fail_alloc(void);
 #define kpmem_alloc(expr)	(kpmem_fail_alloc() ? NULL : (expr))
 #define kpmem_memdup_user(src, len) \
 	(kpmem_fail_alloc() ? ERR_PTR(-ENOMEM) : memdup_user(src, len))
+
+/*
+ * live.c: how many of each object the module holds right now, readable in
+ * /sys/class/misc/kpmem/live/ so that tests can prove nothing leaked.  At
+ * unload every count must be back at zero, or the module says what leaked.
+ */
+enum kpmem_live_kind {
+	KPMEM_LIVE_SETS,
+	KPMEM_LIVE_PARTS,
+	KPMEM_LIVE_PART_MAPS,
+	KPMEM_LIVE_EXPORTS,
+	KPMEM_LIVE_EXPORT_PINNED_PAGES,
+	KPMEM_LIVE_TARGET_CONNS,
+	KPMEM_LIVE_TARGET_MRS,
+	KPMEM_LIVE_POOLS,
+	KPMEM_LIVE_POOL_PINNED_PAGES,
+	KPMEM_LIVE_URING_CMDS,
+	KPMEM_LIVE_NR
+};
+
+void kpmem_live_add(enum kpmem_live_kind kind, long n);
+static inline void kpmem_live_inc(enum kpmem_live_kind kind)
+{
+	kpmem_live_add(kind, 1);
+}
+
+static inline void kpmem_live_dec(enum kpmem_live_kind kind)
+{
+	kpmem_live_add(kind, -1);
+}
+
+extern const struct attribute_group kpmem_live_group;
+void kpmem_live_check(void);
 
 #endif /* KPMEM_H */

@@ -66,12 +66,43 @@ static bool kpmem_range_is_reservation(struct mm_struct *mm, unsigned long start
 	return ok;
 }
 
+static struct kpmem_part *kpmem_part_alloc(void)
+{
+	struct kpmem_part *part = kpmem_alloc(kzalloc(sizeof(*part), GFP_KERNEL));
+
+	if (part)
+		kpmem_live_inc(KPMEM_LIVE_PARTS);
+	return part;
+}
+
+/* Free @part (NULL is fine) and drop the file references it took. */
 void kpmem_part_free(struct kpmem_part *part)
 {
+	if (!part)
+		return;
 	if (part->mapped)
 		fput(part->mapped);
-	fput(part->source);
+	if (part->source)
+		fput(part->source);
 	kfree(part);
+	kpmem_live_dec(KPMEM_LIVE_PARTS);
+}
+
+struct kpmem_pmap *kpmem_pmap_alloc(void)
+{
+	struct kpmem_pmap *pmap = kpmem_alloc(kzalloc(sizeof(*pmap), GFP_KERNEL));
+
+	if (pmap)
+		kpmem_live_inc(KPMEM_LIVE_PART_MAPS);
+	return pmap;
+}
+
+void kpmem_pmap_free(struct kpmem_pmap *pmap)
+{
+	if (!pmap)
+		return;
+	kfree(pmap);
+	kpmem_live_dec(KPMEM_LIVE_PART_MAPS);
 }
 
 /*
@@ -126,10 +157,10 @@ static int kpmem_parts_detach(struct kpmem_set *set, unsigned long start,
 	     node = interval_tree_iter_next(node, start, end - 1))
 		n++;
 	for (i = 0; i < n; i++) {
-		pmap = kpmem_alloc(kzalloc(sizeof(*pmap), GFP_KERNEL));
+		pmap = kpmem_pmap_alloc();
 		if (!pmap) {
 			list_for_each_entry_safe(pmap, tmp, &spare, spare_entry)
-				kfree(pmap);
+				kpmem_pmap_free(pmap);
 			return -ENOMEM;
 		}
 		list_add(&pmap->spare_entry, &spare);
@@ -150,7 +181,7 @@ static int kpmem_parts_detach(struct kpmem_set *set, unsigned long start,
 		}
 	}
 	list_for_each_entry_safe(pmap, tmp, &spare, spare_entry)
-		kfree(pmap);
+		kpmem_pmap_free(pmap);
 	return n;
 }
 
@@ -164,7 +195,7 @@ static void kpmem_parts_release(struct list_head *removed)
 		pmap = part->pmap;
 		pmap->split_done = false;
 		if (--pmap->detached == 0 && pmap->nparts == 0)
-			kfree(pmap);
+			kpmem_pmap_free(pmap);
 		list_del(&part->remove_entry);
 		kpmem_part_free(part);
 	}
@@ -445,8 +476,8 @@ long kpmem_part_add(struct kpmem_set *set, void __user *argp)
 	}
 
 	ret = -ENOMEM;
-	part = kpmem_alloc(kzalloc(sizeof(*part), GFP_KERNEL));
-	new_pmap = kpmem_alloc(kzalloc(sizeof(*new_pmap), GFP_KERNEL));
+	part = kpmem_part_alloc();
+	new_pmap = kpmem_pmap_alloc();
 	if (!part || !new_pmap)
 		goto out_free;
 
@@ -469,8 +500,8 @@ long kpmem_part_add(struct kpmem_set *set, void __user *argp)
 		ret = -EFAULT;
 	}
 out_free:
-	kfree(new_pmap);
-	kfree(part);
+	kpmem_pmap_free(new_pmap);
+	kpmem_part_free(part);
 out_fput:
 	fput(file);
 	return ret;

@@ -57,6 +57,7 @@ static void kpmem_export_release(struct kref *ref)
 	fput(exp->file);
 	mutex_destroy(&exp->lock);
 	kfree_sensitive(exp);
+	kpmem_live_dec(KPMEM_LIVE_EXPORTS);
 	kpmem_target_listen_put();
 }
 
@@ -95,6 +96,7 @@ static int kpmem_export_pin_devdax(struct kpmem_export *exp)
 			break;
 		}
 		done += n;
+		kpmem_live_add(KPMEM_LIVE_EXPORT_PINNED_PAGES, n);
 	}
 	vm_munmap(addr, exp->size);
 	if (ret)
@@ -427,6 +429,7 @@ static long kpmem_export_add(void __user *argp)
 	exp = kpmem_alloc(kzalloc(sizeof(*exp), GFP_KERNEL));
 	if (!exp)
 		goto out_fput;
+	kpmem_live_inc(KPMEM_LIVE_EXPORTS);
 	kref_init(&exp->ref);
 	mutex_init(&exp->lock);
 	strscpy(exp->name, req->name, sizeof(exp->name));
@@ -470,6 +473,7 @@ out_unpin:
 out_exp:
 	mutex_destroy(&exp->lock);
 	kfree_sensitive(exp);
+	kpmem_live_dec(KPMEM_LIVE_EXPORTS);
 out_fput:
 	fput(file);
 out_req:

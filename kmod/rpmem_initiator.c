@@ -322,6 +322,7 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 	if (pool->mm)
 		mmdrop(pool->mm);
 	kfree_sensitive(pool);
+	kpmem_live_dec(KPMEM_LIVE_POOLS);
 }
 
 static void kpmem_pool_removal_work(struct work_struct *work)
@@ -1034,6 +1035,7 @@ long kpmem_pool_connect(void __user *argp)
 	pool = kpmem_alloc(kzalloc(sizeof(*pool), GFP_KERNEL));
 	if (!pool)
 		goto out_req;
+	kpmem_live_inc(KPMEM_LIVE_POOLS);
 	spin_lock_init(&pool->lock);
 	init_completion(&pool->cm_done);
 	mutex_init(&pool->teardown_lock);

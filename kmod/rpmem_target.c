@@ -99,6 +99,7 @@ static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
 	kfree(conn);
+	kpmem_live_dec(KPMEM_LIVE_TARGET_CONNS);
 }
 
 static void kpmem_target_release_work(struct work_struct *work)
@@ -644,6 +645,7 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	conn = kpmem_alloc(kzalloc(sizeof(*conn), GFP_KERNEL));
 	if (!conn)
 		goto out_count;
+	kpmem_live_inc(KPMEM_LIVE_TARGET_CONNS);
 	conn->cm_id = id;
 	conn->dev = id->device;
 	conn->nslots = nlanes;

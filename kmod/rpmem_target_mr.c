@@ -60,8 +60,10 @@ void kpmem_target_mrs_free(struct kpmem_target_mrs *mrs)
 	for (i = 0; mrs->mrs && i < mrs->nmrs; i++) {
 		struct kpmem_target_mr *m = &mrs->mrs[i];
 
-		if (m->mr)
+		if (m->mr) {
 			ib_dereg_mr(m->mr);
+			kpmem_live_dec(KPMEM_LIVE_TARGET_MRS);
+		}
 		if (m->mapped)
 			ib_dma_unmap_sgtable_attrs(mrs->dev, &m->sgt, DMA_BIDIRECTIONAL, 0);
 		sg_free_table(&m->sgt);
@@ -160,6 +162,7 @@ static int kpmem_target_mrs_build(struct kpmem_target_mrs *mrs, struct ib_pd *pd
 		mr = ib_alloc_mr(pd, IB_MR_TYPE_MEM_REG, max_pages);
 		if (IS_ERR(mr))
 			return PTR_ERR(mr);
+		kpmem_live_inc(KPMEM_LIVE_TARGET_MRS);
 		m->mr = mr;
 		ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey) & 0xff);
 		ret = kpmem_target_mr_map(mrs, m, exp, page_size);

@@ -60,6 +60,7 @@ static struct io_uring_cmd *kpmem_uring_cmd_of(struct kpmem_uring_pdu *pdu)
 static void kpmem_uring_done_task(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	io_uring_cmd_done(cmd, kpmem_uring_pdu(cmd)->res, 0, issue_flags);
+	kpmem_live_dec(KPMEM_LIVE_URING_CMDS);
 }
 
 /* Post the CQE from the submitter's task; @pdu is not ours afterwards. */
@@ -280,6 +281,7 @@ int kpmem_pool_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	pdu->flags = c.flags;
 	lane = &pool->lanes[c.lane];
 	kpmem_uring_cmd_mark_cancelable(cmd, issue_flags);
+	kpmem_live_inc(KPMEM_LIVE_URING_CMDS);
 	llist_add(&pdu->node, &lane->uring_queue);
 	queue_work(kpmem_uring_wq, &lane->uring_work);
 	return -EIOCBQUEUED;

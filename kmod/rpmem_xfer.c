@@ -103,6 +103,7 @@ static void kpmem_xfer_put_pages(struct kpmem_lane *lane, u32 from)
 		unpin_user_pages(x->pages + from, x->npages - from);
 	else
 		unpin_user_pages_dirty_lock(x->pages + from, x->npages - from, true);
+	kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, -(long)(x->npages - from));
 	x->npages = from;
 }
 
@@ -197,12 +198,14 @@ long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, boo
 				x->pages + first);
 	if (n <= 0)
 		return n ? n : -EFAULT;
+	kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, n);
 	for (i = 0; i < n; i++) {
 		u64 dma = ib_dma_map_page(pool->dev, x->pages[first + i], 0, PAGE_SIZE,
 					  x->to_pool ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
 
 		if (ib_dma_mapping_error(pool->dev, dma)) {
 			unpin_user_pages(x->pages + first + i, n - i);
+			kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, -(n - i));
 			n = i;
 			break;
 		}

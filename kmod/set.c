@@ -32,12 +32,13 @@ static int kpmem_set_release(struct inode *inode, struct file *file)
 		interval_tree_remove(node, &set->parts);
 		pmap = part->pmap;
 		if (--pmap->nparts == 0)
-			kfree(pmap);
+			kpmem_pmap_free(pmap);
 		kpmem_part_free(part);
 	}
 	mmdrop(set->mm);
 	mutex_destroy(&set->lock);
 	kfree(set);
+	kpmem_live_dec(KPMEM_LIVE_SETS);
 	return 0;
 }
 
@@ -132,6 +133,7 @@ long kpmem_set_create(void __user *argp)
 	set = kpmem_alloc(kzalloc(sizeof(*set), GFP_KERNEL));
 	if (!set)
 		return -ENOMEM;
+	kpmem_live_inc(KPMEM_LIVE_SETS);
 	mutex_init(&set->lock);
 	set->parts = RB_ROOT_CACHED;
 	set->next_pmap_id = 1;
@@ -143,6 +145,7 @@ long kpmem_set_create(void __user *argp)
 		mmdrop(set->mm);
 		mutex_destroy(&set->lock);
 		kfree(set);
+		kpmem_live_dec(KPMEM_LIVE_SETS);
 	}
 	return fd;
 }

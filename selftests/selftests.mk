@@ -62,9 +62,10 @@ $(BUILD)/selftests/hardening/alloc_fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lr
 	-Wl,-rpath,$(BUILD)/lib
 
 # Faults under a connected pool, through librpmem.
-$(BUILD)/selftests/rpmem/fault_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/fault_test: $(LIBRPMEM) lib/include/rpmem_uring.h
 $(BUILD)/selftests/rpmem/fault_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
-$(BUILD)/selftests/rpmem/fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+$(BUILD)/selftests/rpmem/fault_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
+	-Wl,-rpath,$(BUILD)/lib
 
 # A 1 GiB pool and an IPv6 target, through librpmem.
 $(BUILD)/selftests/rpmem/large_pool_test: $(LIBRPMEM)

@@ -45,4 +45,25 @@ static inline __attribute__((unused)) double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * A count from /sys/class/misc/kpmem/live/@kind (what the module holds),
+ * here or, with @on_peer, on a pair's target; -1 if it cannot be read.
+ */
+static inline __attribute__((unused)) long kpmem_live(const char *kind, int on_peer)
+{
+	char cmd[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%scat /sys/class/misc/kpmem/live/%s", on_peer ? "peer " : "",
+		 kind);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
 #endif /* KPMEM_SELFTEST_GUEST_UTIL_H */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 #include "kpmem_device.h"
 
 #define MiB (1UL << 20)
@@ -273,6 +274,41 @@ TEST_F(part, removing_middle_part_splits_part_map)
 	ASSERT_EQ(base + 2 * UNIT, info.addr);
 	ASSERT_EQ(1U, info.nparts);
 	ASSERT_EQ(-ENOENT, pmap_lookup(self->set, base + UNIT, 0, &info));
+}
+
+TEST_F(part, live_counts_follow_sets_parts_and_part_maps)
+{
+	long sets = kpmem_live("sets", 0);
+	long parts = kpmem_live("parts", 0), pmaps = kpmem_live("part_maps", 0);
+	struct kpmem_part_remove rm;
+	uint64_t id, base;
+	int other;
+
+	/* The fixture's set is open: nothing else of ours is. */
+	ASSERT_LE(1, sets);
+	ASSERT_EQ(0, parts);
+	ASSERT_EQ(0, pmaps);
+	base = add_three_coalesced(_metadata, self->set, self->fd, &id);
+	EXPECT_EQ(3, kpmem_live("parts", 0));
+	EXPECT_EQ(1, kpmem_live("part_maps", 0));
+	/* Removing the middle part leaves two part maps of one part each. */
+	ASSERT_EQ(0, part_remove(self->set, base + UNIT, UNIT, &rm));
+	EXPECT_EQ(2, kpmem_live("parts", 0));
+	EXPECT_EQ(2, kpmem_live("part_maps", 0));
+
+	other = set_create();
+	ASSERT_LE(0, other);
+	EXPECT_EQ(sets + 1, kpmem_live("sets", 0));
+	close(other);
+	EXPECT_EQ(sets, kpmem_live("sets", 0));
+	/* Closing the set forgets its parts (their mappings stay the user's). */
+	close(self->set);
+	self->set = set_create();
+	ASSERT_LE(0, self->set);
+	EXPECT_EQ(0, kpmem_live("parts", 0));
+	EXPECT_EQ(0, kpmem_live("part_maps", 0));
+	EXPECT_EQ(sets, kpmem_live("sets", 0));
+	munmap((void *)(uintptr_t)base, 3 * UNIT);
 }
 
 TEST_F(part, remove_of_range_without_parts_is_enoent)

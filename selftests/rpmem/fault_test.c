@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Faults under a connected pool, between the two guests of a pair: the
- * initiator's RDMA device removed, the target's module unloaded, the
- * initiator's module asked to unload.  Each must fail the pool fast with
+ * initiator's RDMA device removed (idle, and with io_uring commands in
+ * flight), the target's module unloaded, the initiator's module asked to
+ * unload.  Each must fail the pool fast with
  * a sticky error (or be refused, for the last), close cleanly, and leave
  * both sides able to serve a new pool.
  */
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <librpmem.h>
+#include <rpmem_uring.h>
 
 #include "kselftest_harness.h"
 #include "../lib/guest_util.h"
@@ -87,10 +89,9 @@ static void expect_dead(struct __test_metadata *_metadata, RPMEMpool **rpp, doub
 	*rpp = NULL;
 }
 
-FAULT_TEST(initiator_rdma_device_removed_under_an_open_pool)
+/* rxe0 back after its removal, and a new pool through it works. */
+static void device_comes_back(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self)
 {
-	ASSERT_EQ(0, run("rdma link delete rxe0"));
-	expect_dead(_metadata, &self->rpp, 6.0);
 	ASSERT_EQ(0, run("rdma link add rxe0 type rxe netdev eth0"));
 	/* A new device takes a moment to get its GID for the address. */
 	for (int i = 0; i < 50 && !self->rpp; i++) {
@@ -100,6 +101,51 @@ FAULT_TEST(initiator_rdma_device_removed_under_an_open_pool)
 	}
 	ASSERT_NE(NULL, self->rpp) TH_LOG("after the device came back: %s", rpmem_errormsg());
 	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+}
+
+FAULT_TEST(initiator_rdma_device_removed_under_an_open_pool)
+{
+	ASSERT_EQ(0, run("rdma link delete rxe0"));
+	expect_dead(_metadata, &self->rpp, 6.0);
+	device_comes_back(_metadata, self);
+}
+
+FAULT_TEST(initiator_rdma_device_removed_with_io_uring_commands_in_flight)
+{
+	const unsigned int n = 128, len = 64 * 1024;
+	unsigned int i, failed = 0;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	double t0;
+
+	ASSERT_EQ(0, rpmem_uring_queue_init(n, &ring, 0));
+	/* 8 MiB in 64 KiB persists on both lanes: more than a TCG link moves at once. */
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		ASSERT_NE(NULL, sqe);
+		rpmem_prep_persist(sqe, self->rpp, 4096 + (i % 48) * len, len, i % 2, 0);
+	}
+	ASSERT_EQ((int)n, io_uring_submit(&ring));
+	ASSERT_EQ(0, run("rdma link delete rxe0"));
+	/* Every command completes, once, soon; none is left behind. */
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		if (cqe->res < 0)
+			failed++;
+		else
+			EXPECT_EQ(0, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	EXPECT_GT(8.0, now() - t0) TH_LOG("the last CQE came after %.1f s", now() - t0);
+	EXPECT_NE(0, io_uring_peek_cqe(&ring, &cqe));
+	TH_LOG("%u of %u persists failed with the device gone", failed, n);
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(0, kpmem_live("uring_cmds", 0));
+	expect_dead(_metadata, &self->rpp, 6.0);
+	EXPECT_EQ(0, kpmem_live("pool_pinned_pages", 0));
+	device_comes_back(_metadata, self);
 }
 
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
