@@ -22,7 +22,20 @@ struct kpmem_export_stats {
 	atomic64_t bytes_persisted;
 	atomic64_t reads;
 	atomic64_t errors;
+	atomic64_t deep_flushes;
 };
+
+/* region_flush.c: the nvdimm region under a device DAX export */
+struct nd_region;
+struct kpmem_region_flush {
+	struct device *dev;		/* the region's device, referenced */
+	struct nd_region *region;
+	int (*flush)(struct nd_region *region, struct bio *bio);
+};
+
+int kpmem_region_flush_get(struct kpmem_region_flush *rf, struct file *devdax);
+int kpmem_region_flush(struct kpmem_region_flush *rf);
+void kpmem_region_flush_put(struct kpmem_region_flush *rf);
 
 /*
  * An export: named storage a target serves to one initiator at a time.
@@ -40,6 +53,7 @@ struct kpmem_export {
 	unsigned long npages;
 	void *vaddr;			/* device DAX: @pages mapped contiguously */
 	struct dev_pagemap *pgmap;	/* device DAX: held while @pages are used */
+	struct kpmem_region_flush deep;	/* device DAX on an nvdimm: for deep persists */
 	u32 nallow;
 	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
 	u32 key_len;			/* 0: no key required */

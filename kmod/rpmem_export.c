@@ -43,10 +43,13 @@ static void kpmem_export_unpin(struct kpmem_export *exp)
 		vunmap(exp->vaddr);
 	if (exp->pages) {
 		unpin_user_pages(exp->pages, exp->npages);
+		kpmem_live_add(KPMEM_LIVE_EXPORT_PINNED_PAGES, -(long)exp->npages);
 		kvfree(exp->pages);
 	}
 	if (exp->pgmap)
 		put_dev_pagemap(exp->pgmap);
+	if (exp->deep.dev)
+		kpmem_region_flush_put(&exp->deep);
 }
 
 static void kpmem_export_release(struct kref *ref)
@@ -112,13 +115,18 @@ static int kpmem_export_pin_devdax(struct kpmem_export *exp)
 	if (!exp->pgmap)
 		goto out_unpin;
 	exp->vaddr = vmap(exp->pages, exp->npages, VM_MAP, PAGE_KERNEL);
-	if (exp->vaddr)
+	if (exp->vaddr) {
+		if (kpmem_region_flush_get(&exp->deep, exp->file))
+			pr_info("export '%s': not on an nvdimm region; deep persists only write back caches\n",
+				exp->name);
 		return 0;
+	}
 	put_dev_pagemap(exp->pgmap);
 	exp->pgmap = NULL;
 	ret = -ENOMEM;
 out_unpin:
 	unpin_user_pages(exp->pages, done);
+	kpmem_live_add(KPMEM_LIVE_EXPORT_PINNED_PAGES, -(long)done);
 out_free:
 	kvfree(exp->pages);
 	exp->pages = NULL;
@@ -177,16 +185,23 @@ void kpmem_export_writeback(struct kpmem_export *exp, u64 offset, size_t len)
  */
 int kpmem_export_persist(struct kpmem_export *exp, u64 offset, size_t len, bool deep)
 {
+	int ret;
+
 	if (exp->vaddr) {
 		/*
 		 * The data was written with non-temporal stores or flushed;
-		 * the fence orders it before the reply.  There is no
-		 * interface to device DAX's region for a deeper (WPQ) flush:
-		 * deep persist is the same here.
+		 * the fence orders it before the reply.  A deep persist also
+		 * drains the memory controller's queues through the region.
 		 */
 		pmem_wmb();
-		return 0;
+		if (!deep || !exp->deep.dev)
+			return 0;
+		ret = kpmem_region_flush(&exp->deep);
+		if (!ret)
+			atomic64_inc(&exp->stats.deep_flushes);
+		return ret;
 	}
+	/* On fsdax, fsync also flushes the pmem block device (its region). */
 	return vfs_fsync_range(exp->file, offset, offset + len - 1, 1);
 }
 
@@ -538,6 +553,9 @@ static void kpmem_export_fill_info(struct kpmem_export *exp, struct kpmem_export
 	info->bytes_persisted = atomic64_read(&exp->stats.bytes_persisted);
 	info->reads = atomic64_read(&exp->stats.reads);
 	info->errors = atomic64_read(&exp->stats.errors);
+	info->deep_flushes = atomic64_read(&exp->stats.deep_flushes);
+	if (exp->deep.dev)
+		info->flags |= KPMEM_EXPORT_DEEP_FLUSH;
 }
 
 static long kpmem_export_list(void __user *argp)

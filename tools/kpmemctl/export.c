@@ -279,7 +279,7 @@ int cmd_export_list(int argc, char **argv)
 			       "\"headers\":%s,\"pool\":%s,\"state\":\"%s\",\"peer\":\"%s\","
 			       "\"allow\":%u,\"key\":%s,\"connections\":%llu,\"rejected\":%llu,"
 			       "\"persists\":%llu,\"bytes_persisted\":%llu,\"reads\":%llu,"
-			       "\"errors\":%llu}",
+			       "\"errors\":%llu,\"deep_flush\":%s,\"deep_flushes\":%llu}",
 			       i ? "," : "", e->name, kind_name(e->backing_kind),
 			       (unsigned long long)e->size,
 			       e->flags & KPMEM_EXPORT_NOHDRS ? "false" : "true",
@@ -289,7 +289,9 @@ int cmd_export_list(int argc, char **argv)
 			       (unsigned long long)e->connections,
 			       (unsigned long long)e->rejected, (unsigned long long)e->persists,
 			       (unsigned long long)e->bytes_persisted,
-			       (unsigned long long)e->reads, (unsigned long long)e->errors);
+			       (unsigned long long)e->reads, (unsigned long long)e->errors,
+			       e->flags & KPMEM_EXPORT_DEEP_FLUSH ? "true" : "false",
+			       (unsigned long long)e->deep_flushes);
 		} else {
 			printf("%s: %s, %llu bytes%s%s, %s%s%s, %llu persists, %llu reads, %llu errors\n",
 			       e->name, kind_name(e->backing_kind), (unsigned long long)e->size,

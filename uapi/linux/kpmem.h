@@ -328,10 +328,11 @@ enum kpmem_export_state {
 /* kpmem_export_info.flags */
 #define KPMEM_EXPORT_HAS_POOL	_BITUL(16)	/* a pool was created and not removed */
 #define KPMEM_EXPORT_HAS_KEY	_BITUL(17)	/* initiators must prove the key */
+#define KPMEM_EXPORT_DEEP_FLUSH	_BITUL(18)	/* deep persists flush the nvdimm region */
 
 struct kpmem_export_info {
 	char name[KPMEM_NAME_MAX + 1];
-	__u32 flags;			/* KPMEM_EXPORT_* | _HAS_POOL | _HAS_KEY */
+	__u32 flags;			/* KPMEM_EXPORT_* | _HAS_POOL | _HAS_KEY | _DEEP_FLUSH */
 	__u32 state;			/* enum kpmem_export_state */
 	__u32 backing_kind;		/* enum kpmem_source_kind */
 	__u32 nallow;
@@ -343,7 +344,8 @@ struct kpmem_export_info {
 	__u64 bytes_persisted;
 	__u64 reads;			/* read requests served */
 	__u64 errors;			/* requests answered with an error */
-	__u64 reserved[4];
+	__u64 deep_flushes;		/* nvdimm region flushes for deep persists */
+	__u64 reserved[3];
 };
 
 /**
