@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +332,108 @@ RPMEM_TEST(second_initiator_is_ebusy)
 	}
 	ASSERT_LE(0, fd);
 	close(fd);
+}
+
+/* Wait up to 10 s for the export to take a new initiator; return its pool fd or -errno. */
+static int reopen_when_free(struct rpmem_env *env)
+{
+	int fd = -EBUSY;
+
+	for (int i = 0; i < 100 && fd == -EBUSY; i++) {
+		fd = pool_op(KPMEM_POOL_OPEN, "remote.set", env->pool, POOL_SIZE, NULL, NULL, 0,
+			     KPMEM_DEFAULT_PORT);
+		if (fd == -EBUSY)
+			usleep(100000);
+	}
+	return fd;
+}
+
+static void *persist_forever(void *p)
+{
+	int fd = *(int *)p;
+
+	for (;;)
+		pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, POOL_SIZE - 4096, 1, 0, NULL);
+	return NULL;
+}
+
+/* A process killed in the middle of synchronous persists (RDMA WRITEs on device DAX). */
+RPMEM_DAX_TEST(process_killed_during_persists_releases_everything)
+{
+	struct kpmem_pool_attr attr = test_attr();
+	int status, fd;
+	pid_t child;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		uint32_t nlanes = 2;
+		pthread_t th;
+
+		fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, &nlanes,
+			     &attr, KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
+		if (fd < 0 || pthread_create(&th, NULL, persist_forever, &fd))
+			_exit(1);
+		for (;;)
+			pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, POOL_SIZE - 4096, 0, 0, NULL);
+	}
+	/* Let the persists of both lanes get going, then kill the process. */
+	for (int i = 0; i < 100 && kpmem_live("pool_pinned_pages", 0) <= 0; i++)
+		usleep(100000);
+	EXPECT_LT(0, kpmem_live("pool_pinned_pages", 0)) TH_LOG("no persist was under way");
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+
+	fd = reopen_when_free(&self->env);
+	ASSERT_LE(0, fd) TH_LOG("the export stayed held: %s", strerror(-fd));
+	EXPECT_EQ(0, pool_io(fd, KPMEM_POOL_IOC_PERSIST, 4096, 65536, 0, 0, NULL));
+	close(fd);
+	EXPECT_EQ(0, kpmem_live("pools", 0));
+	EXPECT_EQ(0, kpmem_live("pool_pinned_pages", 0));
+}
+
+struct closer {
+	int fd;
+	int last_error;
+	unsigned long persists;
+};
+
+static void *persist_until_error(void *p)
+{
+	struct closer *c = p;
+	int ret;
+
+	while (!(ret = pool_io(c->fd, KPMEM_POOL_IOC_PERSIST, 4096, POOL_SIZE - 4096, 0, 0, NULL)))
+		c->persists++;
+	c->last_error = ret;
+	return NULL;
+}
+
+/* The pool fd closed by one thread while another is in the middle of a persist. */
+RPMEM_DAX_TEST(pool_fd_closed_from_another_thread_mid_persist)
+{
+	struct kpmem_pool_attr attr = test_attr();
+	struct closer c = { 0 };
+	pthread_t th;
+	int fd;
+
+	c.fd = pool_op(KPMEM_POOL_CREATE, "remote.set", self->env.pool, POOL_SIZE, NULL, &attr,
+		       KPMEM_POOL_HAS_ATTR, KPMEM_DEFAULT_PORT);
+	ASSERT_LE(0, c.fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, persist_until_error, &c));
+	for (int i = 0; i < 50 && kpmem_live("pool_pinned_pages", 0) <= 0; i++)
+		usleep(100000);
+	/* The persist under way holds the file: it finishes, the next call is EBADF. */
+	ASSERT_EQ(0, close(c.fd));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(-EBADF, c.last_error);
+	TH_LOG("%lu whole-pool persists before the close", c.persists);
+	fd = reopen_when_free(&self->env);
+	ASSERT_LE(0, fd) TH_LOG("the export stayed held: %s", strerror(-fd));
+	close(fd);
+	EXPECT_EQ(0, kpmem_live("pools", 0));
+	EXPECT_EQ(0, kpmem_live("pool_pinned_pages", 0));
 }
 
 RPMEM_TEST(bad_ranges_lanes_and_flags_are_einval)
