@@ -474,7 +474,7 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 		.retry_count = 7, .rnr_retry_count = 7, .flow_control = 1,
 	};
 	struct ib_qp_init_attr attr = { };
-	u32 i, lane_wrs;
+	u32 i, lane_wrs, send_wrs, cqes;
 	int ret;
 
 	pool->dev = pool->cm_id->device;
@@ -486,22 +486,26 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 	 * previous one's may not have been retired yet.
 	 */
 	lane_wrs = 2 * (KPMEM_LANE_MAX_WRS + 1);
-	if (!pool->max_sge ||
-	    (u64)pool->wire_lanes * lane_wrs + 1 > pool->dev->attrs.max_qp_wr)
-		return -EOPNOTSUPP;
+	/* ib_drain_qp() needs one more send and one more receive. */
+	send_wrs = pool->wire_lanes * lane_wrs + 1;
 	pool->nrecv = pool->wire_lanes + 1;
+	/*
+	 * Room for a completion of every work request the QP can hold: most
+	 * RDMA work requests are unsignaled, but when the QP goes to error
+	 * each one is flushed with a completion, and a full CQ would lose the
+	 * drain's (ib_drain_qp() then waits forever).
+	 */
+	cqes = send_wrs + pool->nrecv + 1;
+	if (!pool->max_sge || send_wrs > pool->dev->attrs.max_qp_wr ||
+	    cqes > pool->dev->attrs.max_cqe)
+		return -EOPNOTSUPP;
 	pool->pd = ib_alloc_pd(pool->dev, 0);
 	if (IS_ERR(pool->pd)) {
 		ret = PTR_ERR(pool->pd);
 		pool->pd = NULL;
 		return ret;
 	}
-	/*
-	 * A lane's request can still be awaiting its acknowledgment when the
-	 * reply has come and the lane sends again: two signaled sends and a
-	 * READ per lane, plus ib_drain_qp()'s send and receive.
-	 */
-	pool->cq = ib_alloc_cq(pool->dev, pool, 4 * pool->wire_lanes + 5, 0, IB_POLL_SOFTIRQ);
+	pool->cq = ib_alloc_cq(pool->dev, pool, cqes, 0, IB_POLL_SOFTIRQ);
 	if (IS_ERR(pool->cq)) {
 		ret = PTR_ERR(pool->cq);
 		pool->cq = NULL;
@@ -511,7 +515,7 @@ static int kpmem_pool_setup_qp(struct kpmem_pool *pool)
 	attr.recv_cq = pool->cq;
 	attr.qp_type = IB_QPT_RC;
 	attr.sq_sig_type = IB_SIGNAL_REQ_WR;
-	attr.cap.max_send_wr = pool->wire_lanes * lane_wrs + 1;
+	attr.cap.max_send_wr = send_wrs;
 	attr.cap.max_recv_wr = pool->nrecv + 1;
 	attr.cap.max_send_sge = pool->max_sge;
 	attr.cap.max_recv_sge = 1;
