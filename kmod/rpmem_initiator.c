@@ -39,6 +39,16 @@ module_param(request_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(request_timeout_ms,
 		 "a target not answering a request within this time is dead (default 4000)");
 
+/*
+ * An idle pool sends a KEEPALIVE this often, so that the target can tell a
+ * quiet initiator from a vanished one (and a dead target is noticed even
+ * by a pool nobody uses).
+ */
+static unsigned int keepalive_ms = 1000;
+module_param(keepalive_ms, uint, 0644);
+MODULE_PARM_DESC(keepalive_ms,
+		 "an idle pool tells the target it is alive this often; 0: never (default 1000)");
+
 static int kpmem_pool_error(struct kpmem_pool *pool)
 {
 	return READ_ONCE(pool->error);
@@ -188,10 +198,12 @@ static struct kpmem_recv_buf *kpmem_lane_call(struct kpmem_lane *lane, u32 data_
 
 	ib_dma_sync_single_for_device(pool->dev, lane->req_dma, sge.length, DMA_TO_DEVICE);
 	err = ib_post_send(pool->qp, kpmem_xfer_chain(lane, &wr), NULL);
-	if (err)
+	if (err) {
 		kpmem_pool_fail(pool, -ECONNRESET, "cannot post a request");
-	else
+	} else {
+		WRITE_ONCE(pool->last_tx, jiffies);
 		kpmem_lane_wait(lane);
+	}
 
 	spin_lock_irqsave(&pool->lock, flags);
 	lane->waiting = false;
@@ -303,9 +315,47 @@ static void kpmem_pool_close(struct kpmem_pool *pool)
 	up_read(&pool->io_sem);
 }
 
+/*
+ * Every keepalive period: if no request left in that time, send a
+ * KEEPALIVE on a lane nobody is using (a busy lane is traffic enough).  A
+ * target that does not answer fails the pool like any other request.
+ */
+static void kpmem_pool_keepalive_work(struct work_struct *work)
+{
+	struct kpmem_pool *pool = container_of(to_delayed_work(work), struct kpmem_pool,
+					       keepalive_work);
+	unsigned long period = msecs_to_jiffies(pool->keepalive);
+	struct kpmem_recv_buf *rb;
+	u32 i;
+
+	if (kpmem_pool_error(pool) || READ_ONCE(pool->closing))
+		return;
+	if (time_before(jiffies, READ_ONCE(pool->last_tx) + period) ||
+	    !down_read_trylock(&pool->io_sem))
+		goto again;
+	for (i = 0; !pool->torn_down && i < pool->wire_lanes; i++) {
+		struct kpmem_lane *lane = &pool->lanes[i];
+
+		if (!mutex_trylock(&lane->lock))
+			continue;
+		kpmem_lane_prep(lane, KPMEM_WIRE_KEEPALIVE, i, 0, 0, 0);
+		rb = kpmem_lane_call(lane, 0);
+		if (!IS_ERR(rb))
+			kpmem_pool_put_reply(pool, rb);
+		mutex_unlock(&lane->lock);
+		break;
+	}
+	up_read(&pool->io_sem);
+again:
+	if (!kpmem_pool_error(pool))
+		queue_delayed_work(system_long_wq, &pool->keepalive_work, period);
+}
+
 static void kpmem_pool_free(struct kpmem_pool *pool)
 {
 	u32 i;
+
+	cancel_delayed_work_sync(&pool->keepalive_work);
 
 	if (pool->attached && !kpmem_pool_error(pool))
 		kpmem_pool_close(pool);
@@ -565,6 +615,8 @@ static int kpmem_pool_hello(struct kpmem_pool *pool, struct kpmem_pool_connect *
 	hello->name_len = cpu_to_le32(strlen(req->name));
 	strscpy(hello->name, req->name, sizeof(hello->name));
 	hello->attr = req->attr;
+	pool->keepalive = min(READ_ONCE(keepalive_ms), KPMEM_WIRE_MAX_KEEPALIVE_MS);
+	hello->keepalive_ms = cpu_to_le32(pool->keepalive);
 	if (req->key_len) {
 		if (!pool->has_challenge)
 			return -EPROTO;
@@ -1045,6 +1097,7 @@ long kpmem_pool_connect(void __user *argp)
 	mutex_init(&pool->teardown_lock);
 	init_rwsem(&pool->io_sem);
 	INIT_WORK(&pool->removal_work, kpmem_pool_removal_work);
+	INIT_DELAYED_WORK(&pool->keepalive_work, kpmem_pool_keepalive_work);
 	pool->pool_addr = req->pool_addr;
 	pool->pool_size = req->pool_size;
 	pool->wire_lanes = clamp_t(u32, req->nlanes, 1, KPMEM_WIRE_MAX_LANES);
@@ -1078,6 +1131,11 @@ long kpmem_pool_connect(void __user *argp)
 		kpmem_pool_free(pool);
 		kfree_sensitive(req);
 		return 0;
+	}
+	if (pool->keepalive) {
+		WRITE_ONCE(pool->last_tx, jiffies);
+		queue_delayed_work(system_long_wq, &pool->keepalive_work,
+				   msecs_to_jiffies(pool->keepalive));
 	}
 	ret = -EFAULT;
 	if (copy_to_user(argp, req, sizeof(*req)))

@@ -105,6 +105,9 @@ struct kpmem_pool {
 	bool torn_down;
 	bool closing;			/* teardown began: failures are expected */
 	struct work_struct removal_work;	/* RDMA device going away */
+	u32 keepalive;			/* ms, as announced in HELLO; 0: none */
+	unsigned long last_tx;		/* jiffies of the last request sent */
+	struct delayed_work keepalive_work;	/* KEEPALIVE when idle */
 };
 
 void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why);

@@ -24,6 +24,16 @@ static unsigned short target_port = KPMEM_DEFAULT_PORT;
 module_param(target_port, ushort, 0444);
 MODULE_PARM_DESC(target_port, "rdma_cm port the target listens on while it has exports (default 7440)");
 
+/*
+ * A connected initiator that announced keepalives and has sent nothing for
+ * this long (or three of its periods, if longer) has vanished without a
+ * disconnect (a crashed host, a cut link): its export is freed for others.
+ */
+static unsigned int initiator_timeout_ms = 10000;
+module_param(initiator_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(initiator_timeout_ms,
+		 "drop a connection whose initiator stays silent this long; 0: never (default 10000)");
+
 static unsigned int max_target_conns = 64;
 module_param(max_target_conns, uint, 0644);
 MODULE_PARM_DESC(max_target_conns, "connections the target serves at once (default 64)");
@@ -54,6 +64,8 @@ struct kpmem_target_conn {
 	u64 pool_size;
 	u32 hdr_size;
 	struct kpmem_target_mrs mrs;	/* the pool's data, registered for this peer */
+	u32 keepalive_ms;		/* the initiator's period, after HELLO; 0: none */
+	unsigned long last_rx;		/* jiffies of the last request received */
 	bool hello_pending;		/* @hello_work owns the connection's state */
 	struct kpmem_target_slot *hello_slot;
 	struct work_struct hello_work;
@@ -70,6 +82,9 @@ static LIST_HEAD(kpmem_target_conns);
 static DEFINE_SPINLOCK(kpmem_target_conns_lock);
 static unsigned int kpmem_target_nconns;
 static bool kpmem_target_stopping;	/* module exit: accept nothing more */
+
+static void kpmem_target_watchdog_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kpmem_target_watchdog, kpmem_target_watchdog_fn);
 
 static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 {
@@ -190,7 +205,7 @@ static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem
 	struct kpmem_pool_attr attr;
 	struct kpmem_export *exp;
 	bool exists, has_attr;
-	u32 op, flags, nlanes;
+	u32 op, flags, nlanes, keepalive;
 	u64 pool_size;
 	int ret;
 
@@ -202,7 +217,9 @@ static int kpmem_target_hello(struct kpmem_target_conn *conn, const struct kpmem
 	flags = le32_to_cpu(hello->flags);
 	pool_size = le64_to_cpu(hello->pool_size);
 	nlanes = le32_to_cpu(hello->nlanes);
-	if (flags & ~KPMEM_POOL_FLAGS_ALL || op < KPMEM_POOL_CREATE || op > KPMEM_POOL_REMOVE)
+	keepalive = le32_to_cpu(hello->keepalive_ms);
+	if (flags & ~KPMEM_POOL_FLAGS_ALL || op < KPMEM_POOL_CREATE || op > KPMEM_POOL_REMOVE ||
+	    keepalive > KPMEM_WIRE_MAX_KEEPALIVE_MS)
 		return -EINVAL;
 
 	exp = kpmem_export_get(hello->name);
@@ -293,6 +310,9 @@ out_unlock:
 	reply->attr = attr;
 	reply->nsegs = cpu_to_le32(conn->mrs.nmrs);
 	reply->reserved = 0;
+	/* From now on the watchdog expects to hear from the initiator. */
+	WRITE_ONCE(conn->last_rx, jiffies);
+	WRITE_ONCE(conn->keepalive_ms, keepalive);
 	return sizeof(*reply) + conn->mrs.nmrs * sizeof(struct kpmem_wire_seg);
 
 out_detach:
@@ -371,6 +391,9 @@ static int kpmem_target_serve(struct kpmem_target_conn *conn, const struct kpmem
 		return kpmem_target_hello(conn, hdr, data, reply_data);
 	case KPMEM_WIRE_PERSIST_RANGES:
 		return kpmem_target_persist_ranges(conn, data, len, deep);
+	case KPMEM_WIRE_KEEPALIVE:
+		/* Receiving it was the point (see kpmem_target_recv_done()). */
+		return exp && !len && !offset ? 0 : -EPROTO;
 	case KPMEM_WIRE_PERSIST:
 		ret = kpmem_target_check_range(conn, offset, len, true);
 		if (ret)
@@ -515,6 +538,7 @@ static void kpmem_target_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	ib_dma_sync_single_for_cpu(conn->dev, slot->req_dma, KPMEM_WIRE_MSG_SIZE,
 				   DMA_FROM_DEVICE);
 	slot->byte_len = wc->byte_len;
+	WRITE_ONCE(conn->last_rx, jiffies);
 
 	/* Nothing may overtake a HELLO: it sets up what requests use (see above). */
 	if (smp_load_acquire(&conn->hello_pending)) {
@@ -699,6 +723,7 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	spin_lock(&kpmem_target_conns_lock);
 	list_add_tail(&conn->node, &kpmem_target_conns);
 	spin_unlock(&kpmem_target_conns_lock);
+	queue_delayed_work(kpmem_target_wq, &kpmem_target_watchdog, HZ);
 	ret = rdma_accept(id, &param);
 	if (ret) {
 		/* Established or not, the release path owns it now. */
@@ -821,6 +846,36 @@ u32 kpmem_target_port_listening(void)
 	return port;
 }
 
+/*
+ * Once a second while there are connections: drop those whose initiator
+ * promised keepalives and has been silent past the timeout.
+ */
+static void kpmem_target_watchdog_fn(struct work_struct *work)
+{
+	unsigned int timeout_ms = READ_ONCE(initiator_timeout_ms);
+	struct kpmem_target_conn *conn;
+	unsigned long silent;
+	bool any;
+
+	spin_lock(&kpmem_target_conns_lock);
+	list_for_each_entry(conn, &kpmem_target_conns, node) {
+		u32 keepalive = READ_ONCE(conn->keepalive_ms);
+
+		if (!keepalive || !timeout_ms || test_bit(0, &conn->dying))
+			continue;
+		silent = jiffies - READ_ONCE(conn->last_rx);
+		if (silent <= msecs_to_jiffies(max(timeout_ms, 3 * keepalive)))
+			continue;
+		pr_info_ratelimited("initiator %pISc silent for %u ms: dropping its connection\n",
+				    &conn->peer, jiffies_to_msecs(silent));
+		kpmem_target_conn_release(conn);
+	}
+	any = !list_empty(&kpmem_target_conns) && !kpmem_target_stopping;
+	spin_unlock(&kpmem_target_conns_lock);
+	if (any)
+		queue_delayed_work(kpmem_target_wq, &kpmem_target_watchdog, HZ);
+}
+
 int kpmem_target_init(void)
 {
 	kpmem_target_wq = alloc_workqueue("kpmem_target", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
@@ -840,5 +895,6 @@ void kpmem_target_exit(void)
 	list_for_each_entry(conn, &kpmem_target_conns, node)
 		kpmem_target_conn_release(conn);
 	spin_unlock(&kpmem_target_conns_lock);
+	cancel_delayed_work_sync(&kpmem_target_watchdog);
 	destroy_workqueue(kpmem_target_wq);
 }

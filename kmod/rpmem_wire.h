@@ -24,7 +24,7 @@
 #include <linux/types.h>
 
 #define KPMEM_WIRE_MAGIC	0x4b504d4d	/* "KPMM" */
-#define KPMEM_WIRE_VERSION	2
+#define KPMEM_WIRE_VERSION	3
 
 /* One message: header and inline data. */
 #define KPMEM_WIRE_MSG_SIZE	(64 * 1024)
@@ -34,6 +34,8 @@
 #define KPMEM_WIRE_INLINE_MAX	4096
 /* Bytes one PERSIST_RANGES request may ask the target to write back. */
 #define KPMEM_WIRE_MAX_RANGES_BYTES	(64ULL << 20)
+/* Longest KEEPALIVE period an initiator may announce. */
+#define KPMEM_WIRE_MAX_KEEPALIVE_MS	60000
 
 struct kpmem_wire_cm_req {
 	__le32 magic;
@@ -58,6 +60,7 @@ enum kpmem_wire_type {
 	KPMEM_WIRE_SET_ATTR = 4,	/* data: struct kpmem_pool_attr */
 	KPMEM_WIRE_CLOSE = 5,		/* the initiator is done with the export */
 	KPMEM_WIRE_PERSIST_RANGES = 6,	/* data: struct kpmem_wire_range[], already written */
+	KPMEM_WIRE_KEEPALIVE = 7,	/* nothing: an idle initiator is still there */
 	KPMEM_WIRE_REPLY = 0x80,	/* or-ed into the type of a reply */
 };
 
@@ -83,7 +86,7 @@ struct kpmem_wire_hello {
 	char name[KPMEM_NAME_MAX + 1];
 	struct kpmem_pool_attr attr;
 	__le32 has_proof;	/* 1: @proof answers the connection's challenge */
-	__le32 reserved;
+	__le32 keepalive_ms;	/* an idle initiator's KEEPALIVE period; 0: none */
 	__u8 proof[KPMEM_WIRE_PROOF_LEN];
 };
 

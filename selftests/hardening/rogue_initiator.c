@@ -2,7 +2,7 @@
 /*
  * A rogue initiator against kpmem's in-kernel rpmem target, written on
  * userspace rdma-core (librdmacm, libibverbs) with its own encoding of the
- * wire protocol (kmod/rpmem_wire.h, version 2).  In a single guest it
+ * wire protocol (kmod/rpmem_wire.h, version 3).  In a single guest it
  * connects to the target at 10.77.0.2:7440 (rxe1; the route to a local
  * address loops back on that device, as the module's own initiator's does)
  * and sends malformed connection private data, malformed, out-of-order and
@@ -52,11 +52,11 @@
 
 /* The wire protocol, encoded here independently of the module's header. */
 #define W_MAGIC		0x4b504d4d
-#define W_VERSION	2
+#define W_VERSION	3
 #define W_MSG		(64 * 1024)
 #define W_MAX_DATA	(W_MSG - 32)
 #define W_MAX_RANGES	(W_MAX_DATA / 16)
-enum { W_HELLO = 1, W_PERSIST, W_READ, W_SET_ATTR, W_CLOSE, W_PERSIST_RANGES };
+enum { W_HELLO = 1, W_PERSIST, W_READ, W_SET_ATTR, W_CLOSE, W_PERSIST_RANGES, W_KEEPALIVE };
 
 struct w_cm_req {
 	uint32_t magic;
@@ -83,7 +83,7 @@ struct w_hello {
 	char name[KPMEM_NAME_MAX + 1];
 	struct kpmem_pool_attr attr;
 	uint32_t has_proof;	/* 1: @proof answers the REP's challenge */
-	uint32_t reserved;
+	uint32_t keepalive_ms;	/* 0: this initiator sends no keepalives */
 	uint8_t proof[32];
 };
 
@@ -862,6 +862,7 @@ FIXTURE_TEARDOWN(target)
 
 	if (self->max_conns > 0)
 		param_set("max_target_conns", self->max_conns);
+	param_set("initiator_timeout_ms", 10000);
 	if (g->running) {
 		g->stop = 1;
 		pthread_join(g->th, NULL);
@@ -905,7 +906,8 @@ TEST_F_TIMEOUT(target, connect_private_data, 120)
 		{ "truncated (no lanes)", { W_MAGIC, W_VERSION, 1 }, 6 },
 		{ "wrong magic", { W_MAGIC ^ 1, W_VERSION, 1 }, 8 },
 		{ "wrong version 1", { W_MAGIC, 1, 1 }, 8 },
-		{ "wrong version 3", { W_MAGIC, 3, 1 }, 8 },
+		{ "wrong version 2", { W_MAGIC, 2, 1 }, 8 },
+		{ "wrong version 4", { W_MAGIC, 4, 1 }, 8 },
 		{ "wrong version 0xffff", { W_MAGIC, 0xffff, 1 }, 8 },
 		{ "nlanes 0", { W_MAGIC, W_VERSION, 0 }, 8 },
 		{ "nlanes 65", { W_MAGIC, W_VERSION, 65 }, 8 },
@@ -978,7 +980,7 @@ TEST_F_TIMEOUT(target, framing_and_order, 120)
 		{ "READ carrying data", W_READ, 0, 16, 32 + 16, true },
 		{ "oversized message", W_PERSIST, 0, W_MSG - 32 + 1, W_MSG + 1, true },
 		{ "type 0", 0, 0, 0, 32, true },
-		{ "type 7", 7, 0, 0, 32, true },
+		{ "type 8", 8, 0, 0, 32, true },
 		{ "a reply type", W_HELLO | 0x80, 0, 0, 32, true },
 		{ "type 0xffff", 0xffff, 0, 0, 32, true },
 		{ "lane = nlanes", W_READ, 4, 8, 32, true },
@@ -988,6 +990,8 @@ TEST_F_TIMEOUT(target, framing_and_order, 120)
 		{ "SET_ATTR before HELLO", W_SET_ATTR, 0, 104, 32 + 104, false },
 		{ "CLOSE before HELLO", W_CLOSE, 0, 0, 32, false },
 		{ "PERSIST_RANGES before HELLO", W_PERSIST_RANGES, 0, 16, 32 + 16, false },
+		{ "KEEPALIVE before HELLO", W_KEEPALIVE, 0, 0, 32, false },
+		{ "KEEPALIVE with data", W_KEEPALIVE, 0, 8, 32 + 8, true },
 		{ "second HELLO", W_HELLO, 0, sizeof(struct w_hello), 32 + sizeof(struct w_hello), true },
 		{ "SET_ATTR short", W_SET_ATTR, 0, 50, 32 + 50, true },
 		{ "CLOSE with data", W_CLOSE, 0, 8, 32 + 8, true },
@@ -1080,6 +1084,10 @@ TEST_F_TIMEOUT(target, hello, 120)
 
 		EXPECT_EQ(want, ret) TH_LOG("%s", what);
 	}
+	/* A keepalive period past the protocol's limit. */
+	h = hello_msg(&r, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE);
+	h->keepalive_ms = 60001;
+	EXPECT_EQ(EINVAL, rogue_xfer(&r, 32 + sizeof(*h)));
 	/* nlanes 0 asks to be served nothing. */
 	h = hello_msg(&r, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE);
 	h->nlanes = 0;
@@ -1563,6 +1571,57 @@ TEST_F_TIMEOUT(target, disconnect_mid_request, 120)
 	EXPECT_EQ(0, persist(&r, 4096, 100, 1));
 	EXPECT_EQ(0, req(&r, W_CLOSE, 0, 0));
 	rogue_close(&r);
+}
+
+/*
+ * An initiator that promised keepalives and went quiet without a
+ * disconnect (its host died, its link was cut) loses the export; one that
+ * promised none keeps it however quiet, and one that keeps its promise is
+ * never dropped.
+ */
+TEST_F_TIMEOUT(target, silent_initiator_is_dropped, 120)
+{
+	struct rogue quiet, silent, chatty;
+	struct w_hello *h;
+	double t0;
+
+	cur_cat = C_CONTROL;
+	ASSERT_EQ(0, param_set("initiator_timeout_ms", 1500));
+	ASSERT_EQ(0, rogue_open(&silent, 2));
+	h = hello_msg(&silent, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE);
+	h->keepalive_ms = 200;
+	ASSERT_EQ(0, rogue_xfer(&silent, 32 + sizeof(*h)));
+	EXPECT_EQ(0, req(&silent, W_KEEPALIVE, 0, 0));
+	/* Silent from now on: dropped after 1.5 s (the watchdog looks once a second). */
+	t0 = now_s();
+	EXPECT_TRUE(export_wait_state(EXP_FILE, "idle"));
+	TH_LOG("the silent initiator lost its export after %.1f s", now_s() - t0);
+	EXPECT_GT(8.0, now_s() - t0);
+	EXPECT_EQ(-ECONNRESET, req(&silent, W_KEEPALIVE, 0, 0));
+	rogue_close(&silent);
+
+	/* No keepalives promised (keepalive_ms 0): kept however long it is quiet. */
+	ASSERT_EQ(0, rogue_open(&quiet, 2));
+	ASSERT_EQ(0, hello(&quiet, KPMEM_POOL_OPEN, 0, POOL_SIZE, EXP_FILE));
+	nap_us(4000000);
+	EXPECT_EQ(0, req(&quiet, W_KEEPALIVE, 0, 0));
+	EXPECT_EQ(0, req(&quiet, W_CLOSE, 0, 0));
+	rogue_close(&quiet);
+	EXPECT_TRUE(export_wait_state(EXP_FILE, "idle"));
+
+	/* Keepalives every 300 ms for 4 s: never dropped. */
+	ASSERT_EQ(0, rogue_open(&chatty, 2));
+	h = hello_msg(&chatty, KPMEM_POOL_OPEN, 0, POOL_SIZE, EXP_FILE);
+	h->keepalive_ms = 300;
+	ASSERT_EQ(0, rogue_xfer(&chatty, 32 + sizeof(*h)));
+	for (int i = 0; i < 13; i++) {
+		nap_us(300000);
+		EXPECT_EQ(0, req(&chatty, W_KEEPALIVE, 0, 0)) TH_LOG("keepalive %d", i);
+	}
+	EXPECT_EQ(0, req(&chatty, W_CLOSE, 0, 0));
+	rogue_close(&chatty);
+	EXPECT_EQ(0, param_set("initiator_timeout_ms", 10000));
+	EXPECT_EQ(0, probe_good_connection());
 }
 
 /* Shared counters, and device DAX for the RDMA tests, before the first fork. */

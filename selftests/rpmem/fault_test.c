@@ -2,8 +2,8 @@
 /*
  * Faults under a connected pool, between the two guests of a pair: the
  * initiator's RDMA device removed (idle, and with io_uring commands in
- * flight), the target's module unloaded, the initiator's module asked to
- * unload.  Each must fail the pool fast with
+ * flight), the initiator's link cut under an idle pool, the target's module
+ * unloaded, the initiator's module asked to unload.  Each must fail the pool fast with
  * a sticky error (or be refused, for the last), close cleanly, and leave
  * both sides able to serve a new pool.
  */
@@ -66,6 +66,7 @@ FIXTURE_TEARDOWN(fault)
 {
 	if (self->rpp)
 		rpmem_close(self->rpp);
+	run("peer sh -c 'echo 10000 > /sys/module/kpmem/parameters/initiator_timeout_ms' 2>/dev/null");
 	run("peer \"$KPMEM_BUILD\"/tools/kpmemctl export-remove --force fault.set "
 	    ">/dev/null 2>&1");
 	munmap(self->pool, POOL_SIZE);
@@ -146,6 +147,39 @@ FAULT_TEST(initiator_rdma_device_removed_with_io_uring_commands_in_flight)
 	expect_dead(_metadata, &self->rpp, 6.0);
 	EXPECT_EQ(0, kpmem_live("pool_pinned_pages", 0));
 	device_comes_back(_metadata, self);
+}
+
+/*
+ * The initiator's link is cut while its pool sits idle.  Its keepalives go
+ * unanswered, so the pool fails by itself and every later call fails at
+ * once; the target hears nothing (not even a disconnect) and drops the
+ * silent initiator, so the export is free when the link comes back.
+ */
+FAULT_TEST(initiator_link_cut_under_an_idle_pool)
+{
+	double t0;
+	int i;
+
+	ASSERT_EQ(0, run("peer sh -c 'echo 3000 > /sys/module/kpmem/parameters/initiator_timeout_ms'"));
+	ASSERT_EQ(0, run("ip link set eth0 down; sleep 8; ip link set eth0 up"));
+	t0 = now();
+	EXPECT_EQ(-1, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+	EXPECT_GT(0.5, now() - t0) TH_LOG("the idle pool had not noticed: %s", rpmem_errormsg());
+	EXPECT_EQ(0, rpmem_close(self->rpp));
+	self->rpp = NULL;
+	for (i = 0; i < 40 && run("peer true >/dev/null 2>&1"); i++)
+		sleep(1);
+	EXPECT_EQ(0, run("peer sh -c 'dmesg | grep -q \"silent for\"'"))
+		TH_LOG("the target did not drop the silent initiator");
+	EXPECT_EQ(0, kpmem_live("target_conns", 1));
+	EXPECT_EQ(0, run("peer sh -c 'echo 10000 > /sys/module/kpmem/parameters/initiator_timeout_ms'"));
+	for (i = 0; i < 50 && !self->rpp; i++) {
+		self->rpp = pool_create(_metadata, self->pool, self->peer);
+		if (!self->rpp)
+			usleep(200 * 1000);
+	}
+	ASSERT_NE(NULL, self->rpp) TH_LOG("after the link came back: %s", rpmem_errormsg());
+	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
 }
 
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
