@@ -21,10 +21,11 @@ $(BUILD)/bench/rpmem_batch: $(LIBRPMEM) lib/include/rpmem_uring.h
 $(BUILD)/bench/rpmem_batch: BENCH_CFLAGS := -Wno-deprecated-declarations
 $(BUILD)/bench/rpmem_batch: BENCH_LDLIBS := -L$(BUILD)/lib -lrpmem -luring -Wl,-rpath,$(BUILD)/lib
 
-# kpmem remote through librpmem only; the userspace alternative on librpma;
+# kpmem remote through librpmem (and its io_uring helpers) only; the userspace alternative on librpma;
 # pmemset against libpmem2.
-$(BUILD)/bench/rpmem_bench: $(LIBRPMEM)
-$(BUILD)/bench/rpmem_bench: BENCH_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+$(BUILD)/bench/rpmem_bench: $(LIBRPMEM) lib/include/rpmem_uring.h
+$(BUILD)/bench/rpmem_bench: BENCH_CFLAGS := -Wno-deprecated-declarations
+$(BUILD)/bench/rpmem_bench: BENCH_LDLIBS := -L$(BUILD)/lib -lrpmem -luring -Wl,-rpath,$(BUILD)/lib
 $(BUILD)/bench/rpma_bench: BENCH_LDLIBS := -lrpma -libverbs
 $(BUILD)/bench/local_bench: $(LIBPMEMSET)
 $(BUILD)/bench/local_bench: BENCH_LDLIBS := -L$(BUILD)/lib -lpmemset -lpmem2 -Wl,-rpath,$(BUILD)/lib

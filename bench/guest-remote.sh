@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest-remote.sh SIZES ITERS REPS [BUDGET_MIB [LINK_SIZES]]: the remote workloads, run by bench/run on
+# guest-remote.sh SIZES ITERS REPS [BUDGET_MIB [LINK_SIZES [BATCH_SECS]]]: the remote workloads, run by bench/run on
 # the initiator of a harness pair (the target answers through `peer`).
 # Every repetition runs, in turn: perftest (link limits), librpma
 # (rpma_bench) and kpmem (rpmem_bench), all over rxe0, SIZES bytes
 # (comma-separated, K/M suffixes), ITERS operations per point (fewer for
-# large sizes: a byte budget per point).  Prints RESULT and INFO lines for
+# large sizes: a byte budget per point), then rpmem_batch (64 B and 4 KiB
+# persists: the synchronous loop against io_uring batches, BATCH_SECS
+# seconds a case).  Prints RESULT and INFO lines for
 # bench/report; a workload that fails prints FAIL and the run exits non-zero
 # at the end.
 set -u
 sizes=$1 iters=$2 reps=$3
 budget=${4:-8}
 link_sizes=${5:-$sizes}
+batch_secs=${6:-2}
 bin=$KPMEM_BUILD/bench
 kpmemctl=$KPMEM_BUILD/tools/kpmemctl
 peer_addr=$KPMEM_VM_PEER_ADDR
@@ -113,6 +116,8 @@ for rep in $(seq "$reps"); do
 	if peer "$kpmemctl" export-add bench.set "$daxdev" --size 40M > /dev/null; then
 		"$bin/rpmem_bench" -n "$iters" -s "$sizes" -b "$budget" -p 36 "$peer_addr" bench.set ||
 			fail "rpmem_bench"
+		EXPORT=bench.set "$bin/rpmem_batch" "$peer_addr" "$batch_secs" 64 4096 ||
+			fail "rpmem_batch"
 		peer "$kpmemctl" export-remove --force bench.set > /dev/null || fail "export-remove"
 	else
 		fail "kpmem export-add"

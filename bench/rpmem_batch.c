@@ -6,7 +6,9 @@
  * initiator of a pair whose target exports EXPORT (default remote.set).
  *
  * usage: rpmem_batch TARGET [SECONDS_PER_CASE] [SIZES...]
- * Prints a markdown table; the ratio column is against the sync loop.
+ * Prints a RESULT line per case for bench/report (persists counted, MB/s
+ * of persisted bytes) and a markdown table whose ratio column is against
+ * the sync loop.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +20,8 @@
 #include <librpmem.h>
 #include <rpmem_uring.h>
 
-#define POOL_SIZE (64UL << 20)
+/* Fits bench/guest-remote.sh's 40 MiB export. */
+#define POOL_SIZE (32UL << 20)
 #define HDR 4096UL
 
 static double now(void)
@@ -37,7 +40,8 @@ static size_t slot(size_t i, size_t size)
 	return HDR + (i * stride) % (POOL_SIZE - HDR - stride);
 }
 
-static double run_sync(RPMEMpool *rpp, size_t size, double secs)
+/* Each case returns persists per second and counts them in *count. */
+static double run_sync(RPMEMpool *rpp, size_t size, double secs, size_t *count)
 {
 	double t0 = now(), t;
 	size_t n = 0;
@@ -50,11 +54,12 @@ static double run_sync(RPMEMpool *rpp, size_t size, double secs)
 		n++;
 		t = now();
 	} while (t - t0 < secs);
+	*count = n;
 	return n / (t - t0);
 }
 
 static double run_uring(RPMEMpool *rpp, struct io_uring *ring, size_t size, unsigned batch,
-			double secs)
+			double secs, size_t *count)
 {
 	struct io_uring_cqe *cqe;
 	double t0 = now(), t;
@@ -83,10 +88,12 @@ static double run_uring(RPMEMpool *rpp, struct io_uring *ring, size_t size, unsi
 		n += batch;
 		t = now();
 	} while (t - t0 < secs);
+	*count = n;
 	return n / (t - t0);
 }
 
-static double run_flush_drain(RPMEMpool *rpp, size_t size, unsigned batch, double secs)
+static double run_flush_drain(RPMEMpool *rpp, size_t size, unsigned batch, double secs,
+			      size_t *count)
 {
 	double t0 = now(), t;
 	size_t n = 0;
@@ -101,6 +108,7 @@ static double run_flush_drain(RPMEMpool *rpp, size_t size, unsigned batch, doubl
 		n += batch;
 		t = now();
 	} while (t - t0 < secs);
+	*count = n;
 	return n / (t - t0);
 }
 
@@ -115,11 +123,18 @@ int main(int argc, char **argv)
 	RPMEMpool *rpp;
 	void *pool;
 	int i, nsizes = argc > 3 ? argc - 3 : 2;
+	struct row {
+		size_t size;
+		double rate[5];
+	} *rows;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s TARGET [SECONDS_PER_CASE] [SIZES...]\n", argv[0]);
 		return 2;
 	}
+	rows = calloc(nsizes, sizeof(*rows));
+	if (!rows)
+		return 1;
 	pool = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pool == MAP_FAILED)
 		return 1;
@@ -134,23 +149,40 @@ int main(int argc, char **argv)
 	if (rpmem_uring_queue_init(64, &ring, 0))
 		return 1;
 
+	for (i = 0; i < nsizes; i++) {
+		static const unsigned int batches[] = { 1, 8, 64 };
+		static const char *const names[] = { "uring_b1", "uring_b8", "uring_b64" };
+		size_t size = argc > 3 ? strtoul(argv[3 + i], NULL, 0) : default_sizes[i];
+		size_t n[5];
+		double rate[5];
+
+		if (!size || size > POOL_SIZE / 128) {
+			fprintf(stderr, "size %zu: not in [1, %lu]\n", size, POOL_SIZE / 128);
+			return 2;
+		}
+		rate[0] = run_sync(rpp, size, secs, &n[0]);
+		for (b = 0; b < 3; b++)
+			rate[1 + b] = run_uring(rpp, &ring, size, batches[b], secs, &n[1 + b]);
+		rate[4] = run_flush_drain(rpp, size, 64, secs, &n[4]);
+		printf("RESULT kpmem batch_sync %zu %zu - - %.4f\n", size, n[0], rate[0] * size / 1e6);
+		for (b = 0; b < 3; b++)
+			printf("RESULT kpmem batch_%s %zu %zu - - %.4f\n", names[b], size, n[1 + b],
+			       rate[1 + b] * size / 1e6);
+		printf("RESULT kpmem batch_flush64_drain %zu %zu - - %.4f\n", size, n[4],
+		       rate[4] * size / 1e6);
+		rows[i] = (struct row){ size, { rate[0], rate[1], rate[2], rate[3], rate[4] } };
+		fflush(stdout);
+	}
 	printf("| size | sync rpmem_persist/s | uring batch 1 /s | batch 8 /s | batch 64 /s | "
 	       "flush x64 + drain /s | batch 64 / sync |\n");
 	printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-	for (i = 0; i < nsizes; i++) {
-		size_t size = argc > 3 ? strtoul(argv[3 + i], NULL, 0) : default_sizes[i];
-		double sync = run_sync(rpp, size, secs), u[3], fd;
-		static const unsigned batches[] = { 1, 8, 64 };
-
-		for (b = 0; b < 3; b++)
-			u[b] = run_uring(rpp, &ring, size, batches[b], secs);
-		fd = run_flush_drain(rpp, size, 64, secs);
-		printf("| %zu | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", size, sync, u[0], u[1],
-		       u[2], fd, u[2] / sync);
-		fflush(stdout);
-	}
+	for (i = 0; i < nsizes; i++)
+		printf("| %zu | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", rows[i].size,
+		       rows[i].rate[0], rows[i].rate[1], rows[i].rate[2], rows[i].rate[3],
+		       rows[i].rate[4], rows[i].rate[3] / rows[i].rate[0]);
 	io_uring_queue_exit(&ring);
 	rpmem_close(rpp);
 	rpmem_remove(argv[1], export, RPMEM_REMOVE_FORCE);
+	free(rows);
 	return 0;
 }

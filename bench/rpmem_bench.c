@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rpmem_bench [-n ITERS] [-s SIZES] [-m MODES] [-f FLUSHES] [-b BUDGET] TARGET EXPORT
+ * rpmem_bench [-n ITERS] [-s SIZES] [-m MODES] [-f FLUSHES] [-b BUDGET] [-p POOL_MIB]
+ *             TARGET EXPORT
  *
  * kpmem remote persistence through the public librpmem API only (so it
  * keeps working while the data path underneath changes).  For each mode and
@@ -15,14 +16,17 @@
  *   flush_drain      FLUSHES x rpmem_flush(size) at consecutive offsets, then
  *                    rpmem_drain; one operation moves FLUSHES x size bytes
  *   read             rpmem_read(size)
+ *   persist_uring8   8 persists of size at consecutive offsets submitted
+ *                    with one io_uring_enter and all awaited: the pipelined
+ *                    throughput (perftest's ib_write_bw keeps a window in
+ *                    flight too); one operation moves 8 x size bytes
  *
- * One operation is "batch" requests; a batched mode (an io_uring helper's
- * submit-N-and-wait, for example) is one more entry in the modes table
- * with its own op function and batch count.
+ * One operation is "batch" requests.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <librpmem.h>
+#include <rpmem_uring.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,7 @@
 
 #define HDR_SIZE	4096UL		/* the pool header; data offsets start after it */
 #define MAX_SIZES	32
+#define URING_DEPTH	8
 
 struct ctx {
 	RPMEMpool *rpp;
@@ -41,6 +46,7 @@ struct ctx {
 	size_t next;		/* next data offset, cycling over the pool */
 	unsigned int flushes;	/* per drain, flush_drain mode */
 	void *readbuf;
+	struct io_uring ring;	/* URING_DEPTH entries */
 };
 
 struct mode {
@@ -66,6 +72,12 @@ static unsigned int one(const struct ctx *c)
 {
 	(void)c;
 	return 1;
+}
+
+static unsigned int uring_depth(const struct ctx *c)
+{
+	(void)c;
+	return URING_DEPTH;
 }
 
 static unsigned int flushes(const struct ctx *c)
@@ -113,12 +125,40 @@ static int op_read(struct ctx *c, size_t size)
 	return rpmem_read(c->rpp, c->readbuf, take(c, size, 1), size, 0);
 }
 
+static int op_persist_uring(struct ctx *c, size_t size)
+{
+	size_t off = take(c, size, URING_DEPTH);
+	struct io_uring_cqe *cqe;
+	int ret = 0, i;
+
+	for (i = 0; i < URING_DEPTH; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
+
+		if (!sqe)
+			return -1;
+		touch(c, off + i * size, size);
+		rpmem_prep_persist(sqe, c->rpp, off + i * size, size, 0, 0);
+	}
+	if (io_uring_submit_and_wait(&c->ring, URING_DEPTH) != URING_DEPTH)
+		return -1;
+	for (i = 0; i < URING_DEPTH; i++) {
+		if (io_uring_wait_cqe(&c->ring, &cqe))
+			return -1;
+		if (cqe->res && !ret) {
+			fprintf(stderr, "rpmem_bench: persist CQE: %s\n", strerror(-cqe->res));
+			ret = -1;
+		}
+		io_uring_cqe_seen(&c->ring, cqe);
+	}
+	return ret;
+}
+
 static const struct mode modes[] = {
 	{ "persist", one, op_persist },
 	{ "persist_relaxed", one, op_persist_relaxed },
 	{ "flush_drain", flushes, op_flush_drain },
 	{ "read", one, op_read },
-	/* io_uring batches (librpmem_kpmem.h helper) go here. */
+	{ "persist_uring8", uring_depth, op_persist_uring },
 };
 
 static int wanted(const char *list, const char *name)
@@ -167,7 +207,7 @@ fail:
 int main(int argc, char **argv)
 {
 	struct rpmem_pool_attr attr = { .major = 1 };
-	const char *modelist = "persist,persist_relaxed,flush_drain,read";
+	const char *modelist = "persist,persist_relaxed,flush_drain,read,persist_uring8";
 	size_t sizes[MAX_SIZES], budget = 16 << 20;
 	unsigned int iters = 100, nlanes = 1;
 	struct ctx c = { .flushes = 8, .pool_size = 32UL << 20 };
@@ -201,6 +241,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rpmem_bench: rpmem_create: %s\n", rpmem_errormsg());
 		return 1;
 	}
+	if (rpmem_uring_queue_init(URING_DEPTH, &c.ring, 0)) {
+		fprintf(stderr, "rpmem_bench: rpmem_uring_queue_init failed\n");
+		rpmem_close(c.rpp);
+		return 1;
+	}
 	printf("# rpmem_bench: target %s export %s pool %zu MiB lanes %u flushes/drain %u\n",
 	       argv[optind], argv[optind + 1], c.pool_size >> 20, nlanes, c.flushes);
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]) && !rc; m++) {
@@ -212,6 +257,7 @@ int main(int argc, char **argv)
 				 bench_iters(iters / modes[m].batch(&c), sizes[i] * modes[m].batch(&c),
 					     budget, 3));
 	}
+	io_uring_queue_exit(&c.ring);
 	if (rpmem_close(c.rpp)) {
 		fprintf(stderr, "rpmem_bench: rpmem_close: %s\n", rpmem_errormsg());
 		rc = -1;

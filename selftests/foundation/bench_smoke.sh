@@ -3,8 +3,10 @@
 #
 # The single-guest benchmark programs still run (tiny sizes; no timing is
 # judged): part-map scaling, local copies on the NVDIMM's device DAX, and the
-# librpma client/server across the guest's two rxe devices.  The remote
-# kpmem and perftest workloads need a pair: `BENCH_QUICK=1 make bench`.
+# librpma client/server across the guest's two rxe devices, and rpmem_batch
+# (sync vs io_uring persists) against an export of this guest's own target.
+# The other remote kpmem and perftest workloads need a pair:
+# `BENCH_QUICK=1 make bench`.
 . "$KPMEM_TOP/selftests/lib/tap.sh"
 bin=$KPMEM_BUILD/bench
 
@@ -49,8 +51,21 @@ rpma_bench_runs() {
 	expect "$rc" = 0 "rpma_bench client status" && expect "$(results "$out" rpma)" = 8 "RESULT lines"
 }
 
-tap_plan 3
+rpmem_batch_runs() {
+	local out rc dir kpmemctl=$KPMEM_BUILD/tools/kpmemctl
+	dir=$(mktemp -d)
+	"$kpmemctl" export-add bench.smoke "$dir/pool.img" --size 40M > /dev/null || return 1
+	out=$(EXPORT=bench.smoke "$bin/rpmem_batch" "$KPMEM_VM_PEER_ADDR" 0.2 64 4096 2>&1)
+	rc=$?
+	echo "$out"
+	"$kpmemctl" export-remove --force bench.smoke > /dev/null || rc=1
+	rm -rf "$dir"
+	expect "$rc" = 0 "rpmem_batch status" && expect "$(results "$out" kpmem)" = 10 "RESULT lines"
+}
+
+tap_plan 4
 tap_test bench_part_map_scaling_runs part_map_scaling_runs
 tap_test bench_local_bench_runs local_bench_runs
 tap_test bench_rpma_bench_runs rpma_bench_runs
+tap_test bench_rpmem_batch_runs rpmem_batch_runs
 tap_done
