@@ -85,3 +85,11 @@ $(BUILD)/selftests/rpmem/durability_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem 
 $(BUILD)/selftests/hardening/rogue_initiator: $(LIBRPMEM) $(LIBRPMEM_LINK)
 $(BUILD)/selftests/hardening/rogue_initiator: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -lrdmacm -libverbs \
 	-Wl,-rpath,$(BUILD)/lib
+
+# The harness's LD_PRELOAD shim for the pair's QEMUs (selftests/vm/run).
+NODELAY_SHIM := $(BUILD)/selftests/vm/tcp_nodelay.so
+selftests: $(NODELAY_SHIM)
+$(NODELAY_SHIM): selftests/vm/tcp_nodelay.c
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -shared -o $@ $< -ldl
