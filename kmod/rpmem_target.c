@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <rdma/ib_cache.h>
 #include <rdma/ib_cm.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
@@ -854,6 +855,7 @@ static void kpmem_target_watchdog_fn(struct work_struct *work)
 {
 	unsigned int timeout_ms = READ_ONCE(initiator_timeout_ms);
 	struct kpmem_target_conn *conn;
+	enum ib_port_state state;
 	unsigned long silent;
 	bool any;
 
@@ -863,6 +865,17 @@ static void kpmem_target_watchdog_fn(struct work_struct *work)
 
 		if (!keepalive || !timeout_ms || test_bit(0, &conn->dying))
 			continue;
+		/*
+		 * Our own port being down silences every initiator: the clock
+		 * starts again when it is back.  (Tearing a connection down
+		 * meanwhile would also send its DREQ into a down port, after
+		 * which 6.1's rxe answered no connection request again.)
+		 */
+		if (ib_get_cached_port_state(conn->dev, conn->cm_id->port_num, &state) ||
+		    state != IB_PORT_ACTIVE) {
+			WRITE_ONCE(conn->last_rx, jiffies);
+			continue;
+		}
 		silent = jiffies - READ_ONCE(conn->last_rx);
 		if (silent <= msecs_to_jiffies(max(timeout_ms, 3 * keepalive)))
 			continue;

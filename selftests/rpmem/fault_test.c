@@ -182,6 +182,55 @@ FAULT_TEST(initiator_link_cut_under_an_idle_pool)
 	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
 }
 
+/*
+ * The target's own link is down for longer than its initiator timeout: it
+ * must not count that as the initiator's silence (and tear the connection
+ * down into a down port, after which 6.1's rxe took no connection again),
+ * and a new pool must connect once the link is back.
+ */
+#define SILENT_SINCE_MARK \
+	"dmesg | sed -n \"/fault_test: target link down/,\\$p\" | grep -q \"silent for\""
+
+FAULT_TEST(target_link_down_longer_than_its_initiator_timeout)
+{
+	double t0;
+	int i;
+
+	ASSERT_EQ(0, run("peer sh -c 'echo 3000 > /sys/module/kpmem/parameters/initiator_timeout_ms'"));
+	/* Only what the target logs from here on counts. */
+	ASSERT_EQ(0, run("peer sh -c 'echo fault_test: target link down > /dev/kmsg'"));
+	ASSERT_EQ(0, run("peer sh -c '(ip link set eth0 down; sleep 8; ip link set eth0 up) "
+			 ">/dev/null 2>&1 &'"));
+	for (i = 0; i < 20 && !run("ping -c 1 -W 1 %s >/dev/null 2>&1", self->peer); i++)
+		;
+	ASSERT_GT(20, i) TH_LOG("the target's link never went down");
+	/* The initiator's keepalive or this persist notices within the request timeout. */
+	t0 = now();
+	EXPECT_EQ(-1, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+	EXPECT_GT(6.0, now() - t0) TH_LOG("the failure took %.1f s", now() - t0);
+	EXPECT_EQ(0, rpmem_close(self->rpp));
+	self->rpp = NULL;
+	for (i = 0; i < 40 && run("peer true >/dev/null 2>&1"); i++)
+		sleep(1);
+	ASSERT_GT(40, i) TH_LOG("the target's link never came back");
+	EXPECT_NE(0, run("peer sh -c '%s'", SILENT_SINCE_MARK))
+		TH_LOG("the target dropped the initiator while its own link was down");
+	/*
+	 * Gone soon after the link is back: the initiator's disconnect gets
+	 * through then, or else the watchdog drops the silent initiator.
+	 */
+	for (i = 0; i < 100 && kpmem_live("target_conns", 1); i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(0, kpmem_live("target_conns", 1));
+	for (i = 0; i < 50 && !self->rpp; i++) {
+		self->rpp = pool_create(_metadata, self->pool, self->peer);
+		if (!self->rpp)
+			usleep(200 * 1000);
+	}
+	ASSERT_NE(NULL, self->rpp) TH_LOG("after the link came back: %s", rpmem_errormsg());
+	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+}
+
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
 {
 	/* The target tears connections down rather than refusing to unload. */
