@@ -5,7 +5,9 @@ EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/
 
 user: $(EXAMPLE_BINS)
 
-$(BUILD)/examples/%: examples/%.c $(LIBRPMEM) $(LIBRPMEM_LINK)
+# librpmem and its io_uring helpers (liburing).
+$(BUILD)/examples/%: examples/%.c $(LIBRPMEM) $(LIBRPMEM_LINK) lib/include/rpmem_uring.h
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -o $@ $< -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+	@$(CC) $(CFLAGS) $(KPMEM_CFLAGS) -o $@ $< \
+		-L$(BUILD)/lib -lrpmem -luring -Wl,-rpath,$(BUILD)/lib
