@@ -90,18 +90,25 @@ static void expect_dead(struct __test_metadata *_metadata, RPMEMpool **rpp, doub
 	*rpp = NULL;
 }
 
-/* rxe0 back after its removal, and a new pool through it works. */
-static void device_comes_back(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self)
+/* A new pool connects within 10 s (after @what) and persists. */
+static void pool_works_again(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
+			     const char *what)
 {
-	ASSERT_EQ(0, run("rdma link add rxe0 type rxe netdev eth0"));
-	/* A new device takes a moment to get its GID for the address. */
 	for (int i = 0; i < 50 && !self->rpp; i++) {
 		self->rpp = pool_create(_metadata, self->pool, self->peer);
 		if (!self->rpp)
 			usleep(200 * 1000);
 	}
-	ASSERT_NE(NULL, self->rpp) TH_LOG("after the device came back: %s", rpmem_errormsg());
+	ASSERT_NE(NULL, self->rpp) TH_LOG("after %s: %s", what, rpmem_errormsg());
 	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+}
+
+/* rxe0 back after its removal, and a new pool through it works. */
+static void device_comes_back(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self)
+{
+	ASSERT_EQ(0, run("rdma link add rxe0 type rxe netdev eth0"));
+	/* A new device takes a moment to get its GID for the address. */
+	pool_works_again(_metadata, self, "the device came back");
 }
 
 FAULT_TEST(initiator_rdma_device_removed_under_an_open_pool)
@@ -173,13 +180,7 @@ FAULT_TEST(initiator_link_cut_under_an_idle_pool)
 		TH_LOG("the target did not drop the silent initiator");
 	EXPECT_EQ(0, kpmem_live("target_conns", 1));
 	EXPECT_EQ(0, run("peer sh -c 'echo 10000 > /sys/module/kpmem/parameters/initiator_timeout_ms'"));
-	for (i = 0; i < 50 && !self->rpp; i++) {
-		self->rpp = pool_create(_metadata, self->pool, self->peer);
-		if (!self->rpp)
-			usleep(200 * 1000);
-	}
-	ASSERT_NE(NULL, self->rpp) TH_LOG("after the link came back: %s", rpmem_errormsg());
-	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+	pool_works_again(_metadata, self, "the link came back");
 }
 
 /*
@@ -222,13 +223,7 @@ FAULT_TEST(target_link_down_longer_than_its_initiator_timeout)
 	for (i = 0; i < 100 && kpmem_live("target_conns", 1); i++)
 		usleep(100 * 1000);
 	EXPECT_EQ(0, kpmem_live("target_conns", 1));
-	for (i = 0; i < 50 && !self->rpp; i++) {
-		self->rpp = pool_create(_metadata, self->pool, self->peer);
-		if (!self->rpp)
-			usleep(200 * 1000);
-	}
-	ASSERT_NE(NULL, self->rpp) TH_LOG("after the link came back: %s", rpmem_errormsg());
-	EXPECT_EQ(0, rpmem_persist(self->rpp, 4096, 4096, 0, 0));
+	pool_works_again(_metadata, self, "the link came back");
 }
 
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
