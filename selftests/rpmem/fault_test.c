@@ -185,12 +185,12 @@ FAULT_TEST(initiator_link_cut_under_an_idle_pool)
 
 /*
  * The target's own link is down for longer than its initiator timeout: it
- * must not count that as the initiator's silence (and tear the connection
- * down into a down port, after which 6.1's rxe took no connection again),
- * and a new pool must connect once the link is back.
+ * must not count that as the initiator's silence, and a new pool must
+ * connect once the link is back.
  */
-#define SILENT_SINCE_MARK \
-	"dmesg | sed -n \"/fault_test: target link down/,\\$p\" | grep -q \"silent for\""
+#define SINCE_MARK(what) \
+	"dmesg | sed -n \"/fault_test: target link down/,\\$p\" | grep -q \"" what "\""
+#define SILENT_SINCE_MARK SINCE_MARK("silent for")
 
 FAULT_TEST(target_link_down_longer_than_its_initiator_timeout)
 {
@@ -224,6 +224,37 @@ FAULT_TEST(target_link_down_longer_than_its_initiator_timeout)
 		usleep(100 * 1000);
 	EXPECT_EQ(0, kpmem_live("target_conns", 1));
 	pool_works_again(_metadata, self, "the link came back");
+}
+
+/*
+ * The target drops a connection while its own link is down (the export is
+ * removed under it).  rxe fails a send into a down port by putting the QP in
+ * error, and its GSI QP never recovers: a DREQ sent then would leave the
+ * target deaf to every later connection request.  The disconnect must wait
+ * for the link, and a new pool must connect once it is back.
+ */
+FAULT_TEST(target_drops_a_connection_while_its_link_is_down)
+{
+	int i;
+
+	ASSERT_EQ(0, run("peer sh -c 'echo fault_test: target link down > /dev/kmsg'"));
+	ASSERT_EQ(0, run("peer sh -c '(ip link set eth0 down; sleep 1; "
+			 "\"$KPMEM_BUILD\"/tools/kpmemctl export-remove --force fault.set; "
+			 "sleep 5; ip link set eth0 up) >/dev/null 2>&1 &'"));
+	for (i = 0; i < 20 && !run("ping -c 1 -W 1 %s >/dev/null 2>&1", self->peer); i++)
+		;
+	ASSERT_GT(20, i) TH_LOG("the target's link never went down");
+	expect_dead(_metadata, &self->rpp, 6.0);
+	for (i = 0; i < 40 && run("peer true >/dev/null 2>&1"); i++)
+		sleep(1);
+	ASSERT_GT(40, i) TH_LOG("the target's link never came back");
+	EXPECT_EQ(0, run("peer sh -c '%s'", SINCE_MARK("waits for it")))
+		TH_LOG("the target did not drop the connection while its link was down");
+	for (i = 0; i < 100 && kpmem_live("target_conns", 1); i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(0, kpmem_live("target_conns", 1));
+	ASSERT_EQ(0, export_add());
+	pool_works_again(_metadata, self, "a disconnect held over the target's outage");
 }
 
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
