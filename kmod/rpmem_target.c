@@ -70,10 +70,19 @@ struct kpmem_target_conn {
 	bool hello_pending;		/* @hello_work owns the connection's state */
 	struct kpmem_target_slot *hello_slot;
 	struct work_struct hello_work;
-	unsigned long dying;		/* bit 0: release queued */
+	unsigned long flags;		/* KPMEM_TARGET_CONN_* */
 	struct list_head node;		/* on kpmem_target_conns */
+	struct list_head parked;	/* on kpmem_target_parked: waits for its port */
 	struct work_struct release_work;
 };
+
+enum {
+	KPMEM_TARGET_CONN_DYING,	/* release queued */
+	KPMEM_TARGET_CONN_DEVICE_GONE,	/* its RDMA device is being removed */
+};
+
+/* How often a connection parked on a down port looks at it again. */
+#define KPMEM_TARGET_UNPARK_PERIOD	(HZ / 4)
 
 static struct workqueue_struct *kpmem_target_wq;
 static DEFINE_MUTEX(kpmem_listen_lock);
@@ -86,6 +95,9 @@ static bool kpmem_target_stopping;	/* module exit: accept nothing more */
 
 static void kpmem_target_watchdog_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(kpmem_target_watchdog, kpmem_target_watchdog_fn);
+static LIST_HEAD(kpmem_target_parked);	/* under kpmem_target_conns_lock */
+static void kpmem_target_unpark_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kpmem_target_unpark, kpmem_target_unpark_fn);
 
 static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 {
@@ -118,20 +130,32 @@ static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 	kpmem_live_dec(KPMEM_LIVE_TARGET_CONNS);
 }
 
-static void kpmem_target_release_work(struct work_struct *work)
+/*
+ * Should @conn's DREQ wait?  rxe fails a send into a port whose link is down
+ * by moving the QP to the error state, and the GSI QP never comes back from
+ * that: the DREQ (rdma_destroy_id() sends one too) would leave the device
+ * deaf to every later connection request.  It waits for the port, unless
+ * the module or the device is going away.
+ */
+static bool kpmem_target_port_wait(struct kpmem_target_conn *conn)
 {
-	struct kpmem_target_conn *conn = container_of(work, struct kpmem_target_conn,
-						      release_work);
+	struct ib_port_attr attr;
 
+	if (READ_ONCE(kpmem_target_stopping) ||
+	    test_bit(KPMEM_TARGET_CONN_DEVICE_GONE, &conn->flags))
+		return false;
+	if (ib_query_port(conn->dev, conn->cm_id->port_num, &attr))
+		return false;
+	return attr.state != IB_PORT_ACTIVE;
+}
+
+/* The second half of a release: the CM's part, then the memory. */
+static void kpmem_target_conn_destroy(struct kpmem_target_conn *conn)
+{
 	rdma_disconnect(conn->cm_id);
-	ib_drain_qp(conn->qp);
-	/* A HELLO being served finishes (its registrations flushed) first. */
-	flush_work(&conn->hello_work);
 	rdma_destroy_id(conn->cm_id);
-	if (conn->exp) {
-		kpmem_export_detach(conn->exp, conn);
+	if (conn->exp)
 		kpmem_export_put(conn->exp);
-	}
 	spin_lock(&kpmem_target_conns_lock);
 	list_del(&conn->node);
 	kpmem_target_nconns--;
@@ -139,10 +163,63 @@ static void kpmem_target_release_work(struct work_struct *work)
 	kpmem_target_conn_free(conn);
 }
 
+static void kpmem_target_release_work(struct work_struct *work)
+{
+	struct kpmem_target_conn *conn = container_of(work, struct kpmem_target_conn,
+						      release_work);
+
+	/*
+	 * First what needs no peer: nothing reaches the pool through this
+	 * connection any more and its export is free for another initiator.
+	 */
+	ib_drain_qp(conn->qp);
+	/* A HELLO being served finishes (its registrations flushed) first. */
+	flush_work(&conn->hello_work);
+	kpmem_target_mrs_free(&conn->mrs);
+	if (conn->exp)
+		kpmem_export_detach(conn->exp, conn);
+
+	if (kpmem_target_port_wait(conn)) {
+		pr_info_ratelimited("port down: the disconnect of %pISpc waits for it\n",
+				    &conn->peer);
+		spin_lock(&kpmem_target_conns_lock);
+		list_add_tail(&conn->parked, &kpmem_target_parked);
+		spin_unlock(&kpmem_target_conns_lock);
+		queue_delayed_work(kpmem_target_wq, &kpmem_target_unpark,
+				   KPMEM_TARGET_UNPARK_PERIOD);
+		return;
+	}
+	kpmem_target_conn_destroy(conn);
+}
+
+/* Finish the releases that waited for their port, once it is up. */
+static void kpmem_target_unpark_fn(struct work_struct *work)
+{
+	struct kpmem_target_conn *conn, *tmp;
+	LIST_HEAD(waiting);
+
+	spin_lock(&kpmem_target_conns_lock);
+	list_splice_init(&kpmem_target_parked, &waiting);
+	spin_unlock(&kpmem_target_conns_lock);
+
+	list_for_each_entry_safe(conn, tmp, &waiting, parked) {
+		if (kpmem_target_port_wait(conn))
+			continue;
+		list_del(&conn->parked);
+		kpmem_target_conn_destroy(conn);
+	}
+	if (list_empty(&waiting))
+		return;
+	spin_lock(&kpmem_target_conns_lock);
+	list_splice(&waiting, &kpmem_target_parked);
+	spin_unlock(&kpmem_target_conns_lock);
+	queue_delayed_work(kpmem_target_wq, &kpmem_target_unpark, KPMEM_TARGET_UNPARK_PERIOD);
+}
+
 /* Tear @conn down from process context, once, whoever asks first. */
 static void kpmem_target_conn_release(struct kpmem_target_conn *conn)
 {
-	if (!test_and_set_bit(0, &conn->dying))
+	if (!test_and_set_bit(KPMEM_TARGET_CONN_DYING, &conn->flags))
 		queue_work(kpmem_target_wq, &conn->release_work);
 }
 
@@ -464,7 +541,7 @@ static void kpmem_target_handle(struct kpmem_target_slot *slot)
 	if (lane >= conn->nslots || slot->byte_len != sizeof(*hdr) + data_len)
 		goto protocol_error;
 
-	if (test_bit(0, &conn->dying))
+	if (test_bit(KPMEM_TARGET_CONN_DYING, &conn->flags))
 		ret = -ECONNRESET;
 	else
 		ret = kpmem_target_serve(conn, hdr, hdr + 1, rhdr + 1);
@@ -678,6 +755,7 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	INIT_WORK(&conn->hello_work, kpmem_target_hello_work);
 	kpmem_target_mrs_init(&conn->mrs, id->device);
 	INIT_LIST_HEAD(&conn->node);
+	INIT_LIST_HEAD(&conn->parked);
 	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
 	get_random_bytes(conn->challenge, sizeof(conn->challenge));
 	memcpy(rep.challenge, conn->challenge, sizeof(rep.challenge));
@@ -735,7 +813,7 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 
 out_free:
 	/* Completions flushed from here on must not queue a release. */
-	set_bit(0, &conn->dying);
+	set_bit(KPMEM_TARGET_CONN_DYING, &conn->flags);
 	if (conn->qp) {
 		rdma_destroy_qp(id);
 		conn->qp = NULL;
@@ -758,13 +836,19 @@ static int kpmem_target_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *
 		return kpmem_target_accept(id, event);
 	case RDMA_CM_EVENT_ESTABLISHED:
 		return 0;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/* The removal waits for our id: a down port must not hold it. */
+		if (conn) {
+			set_bit(KPMEM_TARGET_CONN_DEVICE_GONE, &conn->flags);
+			mod_delayed_work(kpmem_target_wq, &kpmem_target_unpark, 0);
+		}
+		fallthrough;
 	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
 	case RDMA_CM_EVENT_CONNECT_ERROR:
 	case RDMA_CM_EVENT_UNREACHABLE:
 	case RDMA_CM_EVENT_REJECTED:
 	case RDMA_CM_EVENT_ADDR_CHANGE:
-	case RDMA_CM_EVENT_DEVICE_REMOVAL:
 		/* The listener itself never gets here with a context. */
 		if (conn)
 			kpmem_target_conn_release(conn);
@@ -863,13 +947,11 @@ static void kpmem_target_watchdog_fn(struct work_struct *work)
 	list_for_each_entry(conn, &kpmem_target_conns, node) {
 		u32 keepalive = READ_ONCE(conn->keepalive_ms);
 
-		if (!keepalive || !timeout_ms || test_bit(0, &conn->dying))
+		if (!keepalive || !timeout_ms || test_bit(KPMEM_TARGET_CONN_DYING, &conn->flags))
 			continue;
 		/*
 		 * Our own port being down silences every initiator: the clock
-		 * starts again when it is back.  (Tearing a connection down
-		 * meanwhile would also send its DREQ into a down port, after
-		 * which 6.1's rxe answered no connection request again.)
+		 * starts again when it is back.
 		 */
 		if (ib_get_cached_port_state(conn->dev, conn->cm_id->port_num, &state) ||
 		    state != IB_PORT_ACTIVE) {
@@ -900,7 +982,7 @@ void kpmem_target_exit(void)
 	struct kpmem_target_conn *conn;
 
 	spin_lock(&kpmem_target_conns_lock);
-	kpmem_target_stopping = true;
+	WRITE_ONCE(kpmem_target_stopping, true);
 	spin_unlock(&kpmem_target_conns_lock);
 	kpmem_exports_remove_all();
 	/* Connections not attached to any export yet (no HELLO) go too. */
@@ -909,5 +991,9 @@ void kpmem_target_exit(void)
 		kpmem_target_conn_release(conn);
 	spin_unlock(&kpmem_target_conns_lock);
 	cancel_delayed_work_sync(&kpmem_target_watchdog);
+	/* Releases that waited for a down port go ahead now. */
+	flush_workqueue(kpmem_target_wq);
+	mod_delayed_work(kpmem_target_wq, &kpmem_target_unpark, 0);
+	flush_delayed_work(&kpmem_target_unpark);
 	destroy_workqueue(kpmem_target_wq);
 }
