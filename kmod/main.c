@@ -45,6 +45,7 @@ static void __exit kpmem_exit(void)
 {
 	kpmem_chrdev_exit();
 	kpmem_uring_exit();
+	kpmem_initiator_exit();
 	kpmem_target_exit();
 	kpmem_live_check();
 	pr_info("unloaded\n");

@@ -247,7 +247,18 @@ static int kpmem_reply_status(const struct kpmem_wire_hdr *hdr)
 	return status < MAX_ERRNO ? -(int)status : -EREMOTEIO;
 }
 
-static void kpmem_pool_teardown(struct kpmem_pool *pool)
+/* Pools whose disconnect waits for their port (see kpmem_pool_port_wait()). */
+static LIST_HEAD(kpmem_pools_parked);
+static DEFINE_SPINLOCK(kpmem_pools_parked_lock);
+static bool kpmem_pools_stopping;	/* module exit: nobody waits any more */
+static void kpmem_pools_unpark_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kpmem_pools_unpark, kpmem_pools_unpark_fn);
+
+/* How often a pool parked on a down port looks at it again. */
+#define KPMEM_POOL_UNPARK_PERIOD	(HZ / 4)
+
+/* Stop the data path: no call uses the QP any more, nothing is in the device. */
+static void kpmem_pool_quiesce(struct kpmem_pool *pool)
 {
 	u32 i;
 
@@ -263,15 +274,29 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 	down_write(&pool->io_sem);
 	pool->torn_down = true;
 	up_write(&pool->io_sem);
-	/* What the disconnect flushes is no news. */
+	/* What the drain flushes is no news. */
 	WRITE_ONCE(pool->closing, true);
-	if (pool->qp) {
-		rdma_disconnect(pool->cm_id);
+	if (pool->qp)
 		ib_drain_qp(pool->qp);
-	}
 	/* Nothing is in the device any more: pages of failed transfers can go. */
 	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
 		kpmem_xfer_release(&pool->lanes[i]);
+	mutex_unlock(&pool->teardown_lock);
+}
+
+static void kpmem_pool_teardown(struct kpmem_pool *pool)
+{
+	u32 i;
+
+	kpmem_pool_quiesce(pool);
+	mutex_lock(&pool->teardown_lock);
+	if (pool->cm_gone) {
+		mutex_unlock(&pool->teardown_lock);
+		return;
+	}
+	pool->cm_gone = true;
+	if (pool->qp)
+		rdma_disconnect(pool->cm_id);
 	rdma_destroy_id(pool->cm_id);
 	if (pool->qp)
 		ib_destroy_qp(pool->qp);
@@ -292,6 +317,26 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 	if (pool->pd)
 		ib_dealloc_pd(pool->pd);
 	mutex_unlock(&pool->teardown_lock);
+}
+
+/*
+ * Should the pool's disconnect wait?  rxe fails a send into a port whose
+ * link is down by moving the QP to the error state, and the GSI QP never
+ * comes back from that: a DREQ sent now (rdma_destroy_id() sends one too)
+ * would leave this host unable to connect anywhere.  It waits for the port,
+ * unless the module is going away; device removal tears down on its own.
+ */
+static bool kpmem_pool_port_wait(struct kpmem_pool *pool)
+{
+	struct ib_port_attr attr;
+	bool wait = false;
+
+	mutex_lock(&pool->teardown_lock);
+	if (!pool->cm_gone && pool->established && !READ_ONCE(kpmem_pools_stopping) &&
+	    !ib_query_port(pool->cm_id->device, pool->cm_id->port_num, &attr))
+		wait = attr.state != IB_PORT_ACTIVE;
+	mutex_unlock(&pool->teardown_lock);
+	return wait;
 }
 
 /*
@@ -351,14 +396,11 @@ again:
 		queue_delayed_work(system_long_wq, &pool->keepalive_work, period);
 }
 
-static void kpmem_pool_free(struct kpmem_pool *pool)
+/* The last of a pool: its connection, its workers, its memory. */
+static void kpmem_pool_destroy(struct kpmem_pool *pool)
 {
 	u32 i;
 
-	cancel_delayed_work_sync(&pool->keepalive_work);
-
-	if (pool->attached && !kpmem_pool_error(pool))
-		kpmem_pool_close(pool);
 	kpmem_pool_teardown(pool);
 	cancel_work_sync(&pool->removal_work);
 	/* Every command completed (each held the file), but a worker may linger. */
@@ -373,6 +415,57 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 		mmdrop(pool->mm);
 	kfree_sensitive(pool);
 	kpmem_live_dec(KPMEM_LIVE_POOLS);
+}
+
+static void kpmem_pool_free(struct kpmem_pool *pool)
+{
+	cancel_delayed_work_sync(&pool->keepalive_work);
+
+	if (pool->attached && !kpmem_pool_error(pool))
+		kpmem_pool_close(pool);
+	kpmem_pool_quiesce(pool);
+	if (kpmem_pool_port_wait(pool)) {
+		pr_info_ratelimited("port down: the disconnect from %pISpc waits for it\n",
+				    &pool->cm_id->route.addr.dst_addr);
+		spin_lock(&kpmem_pools_parked_lock);
+		list_add_tail(&pool->parked, &kpmem_pools_parked);
+		spin_unlock(&kpmem_pools_parked_lock);
+		queue_delayed_work(system_long_wq, &kpmem_pools_unpark, KPMEM_POOL_UNPARK_PERIOD);
+		return;
+	}
+	kpmem_pool_destroy(pool);
+}
+
+/* Finish the pools that waited for their port, once it is up. */
+static void kpmem_pools_unpark_fn(struct work_struct *work)
+{
+	struct kpmem_pool *pool, *tmp;
+	LIST_HEAD(waiting);
+
+	spin_lock(&kpmem_pools_parked_lock);
+	list_splice_init(&kpmem_pools_parked, &waiting);
+	spin_unlock(&kpmem_pools_parked_lock);
+
+	list_for_each_entry_safe(pool, tmp, &waiting, parked) {
+		if (kpmem_pool_port_wait(pool))
+			continue;
+		list_del(&pool->parked);
+		kpmem_pool_destroy(pool);
+	}
+	if (list_empty(&waiting))
+		return;
+	spin_lock(&kpmem_pools_parked_lock);
+	list_splice(&waiting, &kpmem_pools_parked);
+	spin_unlock(&kpmem_pools_parked_lock);
+	queue_delayed_work(system_long_wq, &kpmem_pools_unpark, KPMEM_POOL_UNPARK_PERIOD);
+}
+
+/* Module exit: pools still waiting for their port disconnect now. */
+void kpmem_initiator_exit(void)
+{
+	WRITE_ONCE(kpmem_pools_stopping, true);
+	mod_delayed_work(system_long_wq, &kpmem_pools_unpark, 0);
+	flush_delayed_work(&kpmem_pools_unpark);
 }
 
 static void kpmem_pool_removal_work(struct work_struct *work)
@@ -1097,6 +1190,7 @@ long kpmem_pool_connect(void __user *argp)
 	mutex_init(&pool->teardown_lock);
 	init_rwsem(&pool->io_sem);
 	INIT_WORK(&pool->removal_work, kpmem_pool_removal_work);
+	INIT_LIST_HEAD(&pool->parked);
 	INIT_DELAYED_WORK(&pool->keepalive_work, kpmem_pool_keepalive_work);
 	pool->pool_addr = req->pool_addr;
 	pool->pool_size = req->pool_size;
@@ -1109,6 +1203,7 @@ long kpmem_pool_connect(void __user *argp)
 	if (IS_ERR(pool->cm_id)) {
 		ret = PTR_ERR(pool->cm_id);
 		pool->torn_down = true;
+		pool->cm_gone = true;
 		goto out_pool;
 	}
 	ret = rdma_resolve_addr(pool->cm_id, NULL, (struct sockaddr *)&dst, timeout);

@@ -100,9 +100,11 @@ struct kpmem_pool {
 	int cm_status;
 	bool established;		/* report failures from now on */
 	bool attached;			/* the target holds the export for us */
-	struct mutex teardown_lock;	/* @torn_down, the RDMA resources */
+	struct mutex teardown_lock;	/* @torn_down, @cm_gone, the RDMA resources */
 	struct rw_semaphore io_sem;	/* data path (read) vs. teardown (write) */
-	bool torn_down;
+	bool torn_down;			/* the data path is stopped */
+	bool cm_gone;			/* disconnected; the RDMA resources freed */
+	struct list_head parked;	/* on kpmem_pools_parked: waits for its port */
 	bool closing;			/* teardown began: failures are expected */
 	struct work_struct removal_work;	/* RDMA device going away */
 	u32 keepalive;			/* ms, as announced in HELLO; 0: none */

@@ -257,6 +257,26 @@ FAULT_TEST(target_drops_a_connection_while_its_link_is_down)
 	pool_works_again(_metadata, self, "a disconnect held over the target's outage");
 }
 
+/*
+ * The initiator closes a pool while its own link is down: the close gives up
+ * on telling the target, and the disconnect must wait for the link, or rxe's
+ * GSI QP on this host dies and it connects nowhere again.
+ */
+FAULT_TEST(initiator_closes_a_pool_while_its_link_is_down)
+{
+	double t0;
+
+	ASSERT_EQ(0, run("ip link set eth0 down"));
+	t0 = now();
+	EXPECT_EQ(0, rpmem_close(self->rpp));
+	self->rpp = NULL;
+	EXPECT_GT(6.0, now() - t0) TH_LOG("the close took %.1f s", now() - t0);
+	ASSERT_EQ(0, run("ip link set eth0 up"));
+	EXPECT_EQ(0, run("dmesg | grep -q 'waits for it'"))
+		TH_LOG("the close did not hold the disconnect");
+	pool_works_again(_metadata, self, "a close during the initiator's outage");
+}
+
 FAULT_TEST(target_module_unloaded_with_a_connected_initiator)
 {
 	/* The target tears connections down rather than refusing to unload. */
