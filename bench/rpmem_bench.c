@@ -236,6 +236,8 @@ int main(int argc, char **argv)
 	memset(c.pool, 0xa5, c.pool_size);
 	memcpy(attr.signature, "KPMBENCH", 8);
 	c.next = HDR_SIZE;
+	/* The pool header lives on the export's media: a run leaves none behind. */
+	rpmem_remove(argv[optind], argv[optind + 1], RPMEM_REMOVE_FORCE);
 	c.rpp = rpmem_create(argv[optind], argv[optind + 1], c.pool, c.pool_size, &nlanes, &attr);
 	if (!c.rpp) {
 		fprintf(stderr, "rpmem_bench: rpmem_create: %s\n", rpmem_errormsg());
@@ -260,6 +262,10 @@ int main(int argc, char **argv)
 	io_uring_queue_exit(&c.ring);
 	if (rpmem_close(c.rpp)) {
 		fprintf(stderr, "rpmem_bench: rpmem_close: %s\n", rpmem_errormsg());
+		rc = -1;
+	}
+	if (rpmem_remove(argv[optind], argv[optind + 1], RPMEM_REMOVE_FORCE)) {
+		fprintf(stderr, "rpmem_bench: rpmem_remove: %s\n", rpmem_errormsg());
 		rc = -1;
 	}
 	return rc ? 1 : 0;
