@@ -9,10 +9,8 @@ bin=$KPMEM_BUILD/bench
 kpmemctl=$KPMEM_BUILD/tools/kpmemctl
 probes=$KPMEM_TOP/bench/latency-probes
 peer_addr=$KPMEM_VM_PEER_ADDR
-setup='r=$(for r in /sys/bus/nd/devices/region*; do [ "$(cat $r/mappings)" -gt 0 ] && basename $r; done | head -n 1)
-ns=$(ndctl list -N -r "$r" | jq -r "if type == \"array\" then .[0].dev else .dev end")
-ndctl create-namespace -f -e "$ns" -m devdax -a 2M | jq -r ".daxregion.devices[0].chardev"'
-daxdev=/dev/$(peer bash -c "$setup") || exit 1
+# The target's NVDIMM as device DAX (the libpmemset tests' helper).
+daxdev=$(peer "$KPMEM_TOP/selftests/part_maps/pmemset_env.sh" devdax-up) || exit 1
 echo "INFO kernel $(uname -r), target $daxdev"
 
 traced() { # WHAT COMMAND...: run COMMAND with both guests tracing
