@@ -425,8 +425,8 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 		kpmem_pool_close(pool);
 	kpmem_pool_quiesce(pool);
 	if (kpmem_pool_port_wait(pool)) {
-		pr_info_ratelimited("port down: the disconnect from %pISpc waits for it\n",
-				    &pool->cm_id->route.addr.dst_addr);
+		/* Not the peer's address: device removal may free the id meanwhile. */
+		pr_info_ratelimited("port down: a pool's disconnect waits for it\n");
 		spin_lock(&kpmem_pools_parked_lock);
 		list_add_tail(&pool->parked, &kpmem_pools_parked);
 		spin_unlock(&kpmem_pools_parked_lock);
