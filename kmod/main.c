@@ -20,6 +20,7 @@ static int __init kpmem_init(void)
 {
 	int ret;
 
+	kpmem_initiator_init();
 	ret = kpmem_target_init();
 	if (ret)
 		return ret;

@@ -92,6 +92,7 @@ void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockadd
 
 /* rpmem_initiator.c */
 long kpmem_pool_connect(void __user *argp);
+void kpmem_initiator_init(void);
 void kpmem_initiator_exit(void);
 
 /* rpmem_auth.c */

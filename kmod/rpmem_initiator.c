@@ -26,6 +26,7 @@
 
 #include "compat.h"
 #include "kpmem.h"
+#include "port_park.h"
 #include "rpmem.h"
 #include "rpmem_initiator.h"
 #include "rpmem_wire.h"
@@ -248,14 +249,7 @@ static int kpmem_reply_status(const struct kpmem_wire_hdr *hdr)
 }
 
 /* Pools whose disconnect waits for their port (see kpmem_pool_port_wait()). */
-static LIST_HEAD(kpmem_pools_parked);
-static DEFINE_SPINLOCK(kpmem_pools_parked_lock);
-static bool kpmem_pools_stopping;	/* module exit: nobody waits any more */
-static void kpmem_pools_unpark_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(kpmem_pools_unpark, kpmem_pools_unpark_fn);
-
-/* How often a pool parked on a down port looks at it again. */
-#define KPMEM_POOL_UNPARK_PERIOD	(HZ / 4)
+static struct kpmem_port_park kpmem_pools_park;
 
 /* Stop the data path: no call uses the QP any more, nothing is in the device. */
 static void kpmem_pool_quiesce(struct kpmem_pool *pool)
@@ -320,21 +314,17 @@ static void kpmem_pool_teardown(struct kpmem_pool *pool)
 }
 
 /*
- * Should the pool's disconnect wait?  rxe fails a send into a port whose
- * link is down by moving the QP to the error state, and the GSI QP never
- * comes back from that: a DREQ sent now (rdma_destroy_id() sends one too)
- * would leave this host unable to connect anywhere.  It waits for the port,
- * unless the module is going away; device removal tears down on its own.
+ * Should the pool's disconnect wait for its port (port_park.h)?  Not once
+ * device removal has torn the connection down; the lock keeps that from
+ * freeing the id under us.
  */
 static bool kpmem_pool_port_wait(struct kpmem_pool *pool)
 {
-	struct ib_port_attr attr;
-	bool wait = false;
+	bool wait;
 
 	mutex_lock(&pool->teardown_lock);
-	if (!pool->cm_gone && pool->established && !READ_ONCE(kpmem_pools_stopping) &&
-	    !ib_query_port(pool->cm_id->device, pool->cm_id->port_num, &attr))
-		wait = attr.state != IB_PORT_ACTIVE;
+	wait = !pool->cm_gone && pool->established &&
+	       kpmem_port_is_down(pool->cm_id->device, pool->cm_id->port_num);
 	mutex_unlock(&pool->teardown_lock);
 	return wait;
 }
@@ -424,48 +414,34 @@ static void kpmem_pool_free(struct kpmem_pool *pool)
 	if (pool->attached && !kpmem_pool_error(pool))
 		kpmem_pool_close(pool);
 	kpmem_pool_quiesce(pool);
-	if (kpmem_pool_port_wait(pool)) {
+	if (!kpmem_port_park_stopping(&kpmem_pools_park) && kpmem_pool_port_wait(pool)) {
 		/* Not the peer's address: device removal may free the id meanwhile. */
 		pr_info_ratelimited("port down: a pool's disconnect waits for it\n");
-		spin_lock(&kpmem_pools_parked_lock);
-		list_add_tail(&pool->parked, &kpmem_pools_parked);
-		spin_unlock(&kpmem_pools_parked_lock);
-		queue_delayed_work(system_long_wq, &kpmem_pools_unpark, KPMEM_POOL_UNPARK_PERIOD);
+		kpmem_port_park_add(&kpmem_pools_park, &pool->parked);
 		return;
 	}
 	kpmem_pool_destroy(pool);
 }
 
-/* Finish the pools that waited for their port, once it is up. */
-static void kpmem_pools_unpark_fn(struct work_struct *work)
+static bool kpmem_pool_parked_wait(struct list_head *node)
 {
-	struct kpmem_pool *pool, *tmp;
-	LIST_HEAD(waiting);
+	return kpmem_pool_port_wait(list_entry(node, struct kpmem_pool, parked));
+}
 
-	spin_lock(&kpmem_pools_parked_lock);
-	list_splice_init(&kpmem_pools_parked, &waiting);
-	spin_unlock(&kpmem_pools_parked_lock);
+static void kpmem_pool_parked_finish(struct list_head *node)
+{
+	kpmem_pool_destroy(list_entry(node, struct kpmem_pool, parked));
+}
 
-	list_for_each_entry_safe(pool, tmp, &waiting, parked) {
-		if (kpmem_pool_port_wait(pool))
-			continue;
-		list_del(&pool->parked);
-		kpmem_pool_destroy(pool);
-	}
-	if (list_empty(&waiting))
-		return;
-	spin_lock(&kpmem_pools_parked_lock);
-	list_splice(&waiting, &kpmem_pools_parked);
-	spin_unlock(&kpmem_pools_parked_lock);
-	queue_delayed_work(system_long_wq, &kpmem_pools_unpark, KPMEM_POOL_UNPARK_PERIOD);
+void kpmem_initiator_init(void)
+{
+	kpmem_port_park_init(&kpmem_pools_park, kpmem_pool_parked_wait, kpmem_pool_parked_finish);
 }
 
 /* Module exit: pools still waiting for their port disconnect now. */
 void kpmem_initiator_exit(void)
 {
-	WRITE_ONCE(kpmem_pools_stopping, true);
-	mod_delayed_work(system_long_wq, &kpmem_pools_unpark, 0);
-	flush_delayed_work(&kpmem_pools_unpark);
+	kpmem_port_park_drain(&kpmem_pools_park);
 }
 
 static void kpmem_pool_removal_work(struct work_struct *work)

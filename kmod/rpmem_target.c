@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "kpmem.h"
+#include "port_park.h"
 #include "rpmem.h"
 #include "rpmem_target_mr.h"
 #include "rpmem_wire.h"
@@ -72,7 +73,7 @@ struct kpmem_target_conn {
 	struct work_struct hello_work;
 	unsigned long flags;		/* KPMEM_TARGET_CONN_* */
 	struct list_head node;		/* on kpmem_target_conns */
-	struct list_head parked;	/* on kpmem_target_parked: waits for its port */
+	struct list_head parked;	/* on kpmem_target_park: waits for its port */
 	struct work_struct release_work;
 };
 
@@ -80,9 +81,6 @@ enum {
 	KPMEM_TARGET_CONN_DYING,	/* release queued */
 	KPMEM_TARGET_CONN_DEVICE_GONE,	/* its RDMA device is being removed */
 };
-
-/* How often a connection parked on a down port looks at it again. */
-#define KPMEM_TARGET_UNPARK_PERIOD	(HZ / 4)
 
 static struct workqueue_struct *kpmem_target_wq;
 static DEFINE_MUTEX(kpmem_listen_lock);
@@ -95,9 +93,7 @@ static bool kpmem_target_stopping;	/* module exit: accept nothing more */
 
 static void kpmem_target_watchdog_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(kpmem_target_watchdog, kpmem_target_watchdog_fn);
-static LIST_HEAD(kpmem_target_parked);	/* under kpmem_target_conns_lock */
-static void kpmem_target_unpark_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(kpmem_target_unpark, kpmem_target_unpark_fn);
+static struct kpmem_port_park kpmem_target_park;	/* releases waiting for their port */
 
 static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 {
@@ -130,23 +126,12 @@ static void kpmem_target_conn_free(struct kpmem_target_conn *conn)
 	kpmem_live_dec(KPMEM_LIVE_TARGET_CONNS);
 }
 
-/*
- * Should @conn's DREQ wait?  rxe fails a send into a port whose link is down
- * by moving the QP to the error state, and the GSI QP never comes back from
- * that: the DREQ (rdma_destroy_id() sends one too) would leave the device
- * deaf to every later connection request.  It waits for the port, unless
- * the module or the device is going away.
- */
+/* Should @conn's DREQ wait for its port (port_park.h)?  Not if the module or device goes. */
 static bool kpmem_target_port_wait(struct kpmem_target_conn *conn)
 {
-	struct ib_port_attr attr;
-
-	if (READ_ONCE(kpmem_target_stopping) ||
-	    test_bit(KPMEM_TARGET_CONN_DEVICE_GONE, &conn->flags))
-		return false;
-	if (ib_query_port(conn->dev, conn->cm_id->port_num, &attr))
-		return false;
-	return attr.state != IB_PORT_ACTIVE;
+	return !READ_ONCE(kpmem_target_stopping) &&
+	       !test_bit(KPMEM_TARGET_CONN_DEVICE_GONE, &conn->flags) &&
+	       kpmem_port_is_down(conn->dev, conn->cm_id->port_num);
 }
 
 /* The second half of a release: the CM's part, then the memory. */
@@ -182,38 +167,20 @@ static void kpmem_target_release_work(struct work_struct *work)
 	if (kpmem_target_port_wait(conn)) {
 		pr_info_ratelimited("port down: the disconnect of %pISpc waits for it\n",
 				    &conn->peer);
-		spin_lock(&kpmem_target_conns_lock);
-		list_add_tail(&conn->parked, &kpmem_target_parked);
-		spin_unlock(&kpmem_target_conns_lock);
-		queue_delayed_work(kpmem_target_wq, &kpmem_target_unpark,
-				   KPMEM_TARGET_UNPARK_PERIOD);
+		kpmem_port_park_add(&kpmem_target_park, &conn->parked);
 		return;
 	}
 	kpmem_target_conn_destroy(conn);
 }
 
-/* Finish the releases that waited for their port, once it is up. */
-static void kpmem_target_unpark_fn(struct work_struct *work)
+static bool kpmem_target_parked_wait(struct list_head *node)
 {
-	struct kpmem_target_conn *conn, *tmp;
-	LIST_HEAD(waiting);
+	return kpmem_target_port_wait(list_entry(node, struct kpmem_target_conn, parked));
+}
 
-	spin_lock(&kpmem_target_conns_lock);
-	list_splice_init(&kpmem_target_parked, &waiting);
-	spin_unlock(&kpmem_target_conns_lock);
-
-	list_for_each_entry_safe(conn, tmp, &waiting, parked) {
-		if (kpmem_target_port_wait(conn))
-			continue;
-		list_del(&conn->parked);
-		kpmem_target_conn_destroy(conn);
-	}
-	if (list_empty(&waiting))
-		return;
-	spin_lock(&kpmem_target_conns_lock);
-	list_splice(&waiting, &kpmem_target_parked);
-	spin_unlock(&kpmem_target_conns_lock);
-	queue_delayed_work(kpmem_target_wq, &kpmem_target_unpark, KPMEM_TARGET_UNPARK_PERIOD);
+static void kpmem_target_parked_finish(struct list_head *node)
+{
+	kpmem_target_conn_destroy(list_entry(node, struct kpmem_target_conn, parked));
 }
 
 /* Tear @conn down from process context, once, whoever asks first. */
@@ -840,7 +807,7 @@ static int kpmem_target_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *
 		/* The removal waits for our id: a down port must not hold it. */
 		if (conn) {
 			set_bit(KPMEM_TARGET_CONN_DEVICE_GONE, &conn->flags);
-			mod_delayed_work(kpmem_target_wq, &kpmem_target_unpark, 0);
+			kpmem_port_park_kick(&kpmem_target_park);
 		}
 		fallthrough;
 	case RDMA_CM_EVENT_DISCONNECTED:
@@ -973,6 +940,8 @@ static void kpmem_target_watchdog_fn(struct work_struct *work)
 
 int kpmem_target_init(void)
 {
+	kpmem_port_park_init(&kpmem_target_park, kpmem_target_parked_wait,
+			     kpmem_target_parked_finish);
 	kpmem_target_wq = alloc_workqueue("kpmem_target", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	return kpmem_target_wq ? 0 : -ENOMEM;
 }
@@ -993,7 +962,6 @@ void kpmem_target_exit(void)
 	cancel_delayed_work_sync(&kpmem_target_watchdog);
 	/* Releases that waited for a down port go ahead now. */
 	flush_workqueue(kpmem_target_wq);
-	mod_delayed_work(kpmem_target_wq, &kpmem_target_unpark, 0);
-	flush_delayed_work(&kpmem_target_unpark);
+	kpmem_port_park_drain(&kpmem_target_park);
 	destroy_workqueue(kpmem_target_wq);
 }
