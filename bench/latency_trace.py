@@ -132,37 +132,49 @@ def rpma_target(events):
     return res[:200]
 
 
+# What each part prints: a heading, then (leg, from event, to event) rows.
+REPORT = [
+    ('kpmem rpmem_persist, 8 B, initiator:', 'ki', [
+        ('ioctl entry -> ib_post_send', 'enter', 'post'),
+        ('ib_post_send -> request on the wire (rxe send task)', 'post', 'tx'),
+        ('request out -> reply in (wire + target)', 'tx', 'rx'),
+        ('reply in -> rxe responder queue', 'rx', 'rq'),
+        ('responder queue -> kpmem completion (rxe task)', 'rq', 'rdone'),
+        ('completion -> caller woken', 'rdone', 'wake'),
+        ('caller woken -> ioctl returns', 'wake', 'exit'),
+        ('whole call', 'enter', 'exit')]),
+    ('kpmem target:', 'kt', [
+        ('request in -> rxe responder queue', 'rx', 'rq'),
+        ('responder queue -> kpmem completion (rxe task)', 'rq', 'rdone'),
+        ('completion -> reply posted (write-back, fence)', 'rdone', 'post'),
+        ('reply posted -> reply on the wire (rxe send task)', 'post', 'tx'),
+        ('held the request (request in -> reply out)', 'rx', 'tx')]),
+    ('librpma write + persistent flush (read-after-write), 8 B, initiator:', 'ri', [
+        ('first doorbell -> WRITE on the wire', 'enter', 'tx'),
+        ('WRITE out -> READ response in (wire + target)', 'tx', 'rx'),
+        ('READ response in -> completion read by the caller', 'rx', 'exit'),
+        ('doorbell -> completion', 'enter', 'exit')]),
+    ('librpma target (no consumer runs):', 'rt', [
+        ('held it (WRITE in -> READ response out)', 'rx', 'tx')]),
+]
+
+
 def main(path):
     s = sections(path)
-    ki, kt = kpmem_initiator(s.get('kpmem initiator', [])), kpmem_target(s.get('kpmem target', []))
-    ri, rt = rpma_initiator(s.get('rpma initiator', [])), rpma_target(s.get('rpma target', []))
-    if not (ki and kt and ri and rt):
+    ops = {'ki': kpmem_initiator(s.get('kpmem initiator', [])),
+           'kt': kpmem_target(s.get('kpmem target', [])),
+           'ri': rpma_initiator(s.get('rpma initiator', [])),
+           'rt': rpma_target(s.get('rpma target', []))}
+    if not all(ops.values()):
         sys.exit('latency_trace: a workload left no complete operations in the trace')
-    print('kpmem rpmem_persist, 8 B, initiator:')
-    show('ioctl entry -> ib_post_send', legs(ki, 'enter', 'post'))
-    show('ib_post_send -> request on the wire (rxe send task)', legs(ki, 'post', 'tx'))
-    show('request out -> reply in (wire + target)', legs(ki, 'tx', 'rx'))
-    show('reply in -> rxe responder queue', legs(ki, 'rx', 'rq'))
-    show('responder queue -> kpmem completion (rxe task)', legs(ki, 'rq', 'rdone'))
-    show('completion -> caller woken', legs(ki, 'rdone', 'wake'))
-    show('caller woken -> ioctl returns', legs(ki, 'wake', 'exit'))
-    show('whole call', legs(ki, 'enter', 'exit'))
-    print('kpmem target:')
-    show('request in -> rxe responder queue', legs(kt, 'rx', 'rq'))
-    show('responder queue -> kpmem completion (rxe task)', legs(kt, 'rq', 'rdone'))
-    show('completion -> reply posted (write-back, fence)', legs(kt, 'rdone', 'post'))
-    show('reply posted -> reply on the wire (rxe send task)', legs(kt, 'post', 'tx'))
-    show('held the request (request in -> reply out)', legs(kt, 'rx', 'tx'))
-    print('librpma write + persistent flush (read-after-write), 8 B, initiator:')
-    show('first doorbell -> WRITE on the wire', legs(ri, 'enter', 'tx'))
-    show('WRITE out -> READ response in (wire + target)', legs(ri, 'tx', 'rx'))
-    show('READ response in -> completion read by the caller', legs(ri, 'rx', 'exit'))
-    show('doorbell -> completion', legs(ri, 'enter', 'exit'))
-    print('librpma target (no consumer runs):')
-    show('held it (WRITE in -> READ response out)', legs(rt, 'rx', 'tx'))
-    kw = med(legs(ki, 'tx', 'rx')) - med(legs(kt, 'rx', 'tx'))
-    rw = med(legs(ri, 'tx', 'rx')) - med(legs(rt, 'rx', 'tx'))
-    print(f'wire, both directions (difference of medians): kpmem {kw:.1f} us, librpma {rw:.1f} us')
+    for heading, key, rows in REPORT:
+        print(heading)
+        for name, a, b in rows:
+            show(name, legs(ops[key], a, b))
+    wire = {who: med(legs(ops[who + 'i'], 'tx', 'rx')) - med(legs(ops[who + 't'], 'rx', 'tx'))
+            for who in ('k', 'r')}
+    print(f'wire, both directions (difference of medians): kpmem {wire["k"]:.1f} us, '
+          f'librpma {wire["r"]:.1f} us')
 
 
 if __name__ == '__main__':
