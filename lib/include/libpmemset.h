@@ -235,7 +235,8 @@ typedef int pmemset_event_callback(struct pmemset *set,
 #define PMEMSET_SOURCE_FILE_WOTH_MODE	(S_IWOTH)
 #define PMEMSET_SOURCE_FILE_XOTH_MODE	(S_IXOTH)
 
-#define PMEMSET_SOURCE_FILE_CREATE_VALID_MODES ((uint64_t)( \
+/* The mode bits a create flag may carry (PMDK's name and value). */
+#define PMEMSET_SOURCE_FILE_VALID_MODES ((uint64_t)( \
 	PMEMSET_SOURCE_FILE_RWXU_MODE | PMEMSET_SOURCE_FILE_RWU_MODE | \
 	PMEMSET_SOURCE_FILE_RUSR_MODE | PMEMSET_SOURCE_FILE_WUSR_MODE | \
 	PMEMSET_SOURCE_FILE_XUSR_MODE | PMEMSET_SOURCE_FILE_RWXG_MODE | \
@@ -249,7 +250,7 @@ typedef int pmemset_event_callback(struct pmemset *set,
 	(PMEMSET_SOURCE_FILE_CREATE_ALWAYS | \
 	PMEMSET_SOURCE_FILE_CREATE_IF_NEEDED | \
 	PMEMSET_SOURCE_FILE_DO_NOT_GROW | \
-	PMEMSET_SOURCE_FILE_CREATE_VALID_MODES)
+	PMEMSET_SOURCE_FILE_VALID_MODES)
 
 /* ---- memory operation flags (same bits as PMEM2_F_MEM_*) ------------------ */
 

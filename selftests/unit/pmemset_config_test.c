@@ -100,7 +100,9 @@ TEST(interface_values_match_pmdk)
 	ASSERT_EQ((size_t)513, sizeof(((struct pmemset_sds *)0)->id));
 	ASSERT_EQ(0x3fU, PMEMSET_F_MEM_VALID_FLAGS);
 	ASSERT_EQ(PMEM2_F_MEM_VALID_FLAGS, PMEMSET_F_MEM_VALID_FLAGS);
-	ASSERT_EQ(0777ULL << 32, PMEMSET_SOURCE_FILE_CREATE_VALID_MODES);
+	/* PMDK's name for the mode bits (a program using it must compile) */
+	ASSERT_EQ(0777ULL << 32, PMEMSET_SOURCE_FILE_VALID_MODES);
+	ASSERT_EQ(0777ULL << 32 | 7, PMEMSET_SOURCE_FILE_CREATE_VALID_FLAGS);
 	ASSERT_EQ(0600U, FILE_CREATE_MODE_FROM_FLAG(PMEMSET_SOURCE_FILE_CREATE_MODE(0600)));
 	ASSERT_EQ(sizeof(void *) + sizeof(size_t), sizeof(struct pmemset_part_descriptor));
 	ASSERT_EQ(2 * sizeof(size_t), sizeof(struct pmemset_badblock));
