@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * RPMEM_MAX_NLANES: a positive integer caps the lanes every create/open
- * asks for.  Invalid values are ignored, like PMDK does (it only logs them,
- * and a library must not write to the application's stderr).
+ * asks for.  The value is read the way PMDK's librpmem reads it (strtol,
+ * base 10), so a setting means the same with either library.  Invalid
+ * values are ignored, like PMDK does (it only logs them, and a library must
+ * not write to the application's stderr).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,23 +14,27 @@
 
 static unsigned max_nlanes = UINT_MAX;
 
+/*
+ * PMDK's rule: strtol skips leading white space and takes an optional sign;
+ * the value must be followed by nothing, be positive and not overflow a
+ * long (LONG_MAX itself, read without ERANGE, is fine); above UINT_MAX it
+ * becomes UINT_MAX.  An empty string counts as not set.
+ */
 int rpmem_env_parse_uint(const char *s, unsigned *out)
 {
-	unsigned long long v;
-	int saved = errno;
+	int saved = errno, overflow;
 	char *end;
+	long v;
 
-	/* strtoull alone would accept leading blanks, a sign and wrap "-1". */
-	if (!s || !isdigit((unsigned char)s[0]))
+	if (!s || !*s)
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || v == 0 || v > UINT_MAX) {
-		errno = saved;
-		return -1;
-	}
+	v = strtol(s, &end, 10);
+	overflow = errno == ERANGE && v == LONG_MAX;
 	errno = saved;
-	*out = (unsigned)v;
+	if (*end != '\0' || v <= 0 || overflow)
+		return -1;
+	*out = (unsigned long)v < UINT_MAX ? (unsigned)v : UINT_MAX;
 	return 0;
 }
 

@@ -7,11 +7,13 @@
 #define RPMEM_ENV_H
 
 /**
- * rpmem_env_parse_uint() - parse a positive decimal integer setting
+ * rpmem_env_parse_uint() - parse a positive integer setting as PMDK does
  * @s: the variable's value (may be NULL)
  * @out: receives the value when it is valid
  *
- * Valid: one or more decimal digits, nothing else, value 1..UINT_MAX.
+ * Valid: what strtol() reads in base 10 (leading white space and a sign
+ * allowed) with nothing after it, positive, at most LONG_MAX; values above
+ * UINT_MAX give UINT_MAX.
  *
  * Return: 0 when valid, -1 otherwise (@out untouched, errno untouched).
  */

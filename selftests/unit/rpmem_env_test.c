@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * RPMEM_MAX_NLANES on the host: which values count (a positive decimal
- * integer that fits an unsigned) and that it is read when the library is
- * loaded.  Linked against the library's env object, which is internal.
+ * RPMEM_MAX_NLANES on the host: which values count, exactly as PMDK's
+ * librpmem reads them (strtol base 10: leading blanks and a sign allowed,
+ * nothing after the digits, the value positive and not past LONG_MAX, then
+ * capped at UINT_MAX), and that it is read when the library is loaded.
+ * Linked against the library's env object, which is internal.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -32,19 +34,46 @@ TEST(positive_integers_are_valid)
 	ASSERT_VALID("4294967295", UINT_MAX);
 }
 
+/* What strtol skips or takes before the digits counts, as with PMDK. */
+TEST(leading_blanks_and_plus_sign_are_valid)
+{
+	ASSERT_VALID(" 2", 2);
+	ASSERT_VALID("+2", 2);
+	ASSERT_VALID("\t\n\v\f\r 3", 3);
+	ASSERT_VALID(" +0010", 10);
+}
+
+/* A long above UINT_MAX caps the lanes at UINT_MAX (PMDK clamps it). */
+TEST(values_past_uint_max_cap_at_uint_max)
+{
+	ASSERT_VALID("4294967296", UINT_MAX);
+	ASSERT_VALID("9223372036854775807", UINT_MAX);
+}
+
 TEST(everything_else_is_ignored)
 {
 	ASSERT_INVALID(NULL);
 	ASSERT_INVALID("");
 	ASSERT_INVALID("0");
+	ASSERT_INVALID("-0");
+	ASSERT_INVALID("+0");
 	ASSERT_INVALID("-1");
-	ASSERT_INVALID("+4");
-	ASSERT_INVALID(" 4");
+	ASSERT_INVALID("-4294967295");
+	ASSERT_INVALID("+");
+	ASSERT_INVALID("-");
+	ASSERT_INVALID(" ");
 	ASSERT_INVALID("4 ");
+	ASSERT_INVALID("4\n");
 	ASSERT_INVALID("4x");
+	ASSERT_INVALID("2.5");
 	ASSERT_INVALID("0x10");
-	ASSERT_INVALID("4294967296");
+	ASSERT_INVALID("x");
+	ASSERT_INVALID("+-4");
+	ASSERT_INVALID("- 4");
+	/* past LONG_MAX (ERANGE) and below LONG_MIN */
+	ASSERT_INVALID("9223372036854775808");
 	ASSERT_INVALID("99999999999999999999999999");
+	ASSERT_INVALID("-99999999999999999999999999");
 }
 
 /*
@@ -94,8 +123,11 @@ TEST(valid_value_caps_and_invalid_value_is_ignored)
 		return;
 	ASSERT_EQ(0, run_self("8", "8"));
 	ASSERT_EQ(0, run_self("1", "1"));
+	ASSERT_EQ(0, run_self(" 2", "2"));
+	ASSERT_EQ(0, run_self("+2", "2"));
 	ASSERT_EQ(0, run_self("0", "4294967295"));
 	ASSERT_EQ(0, run_self("lots", "4294967295"));
+	ASSERT_EQ(0, run_self("2 ", "4294967295"));
 	/* And the check itself can fail, so the zeros above mean something. */
 	ASSERT_NE(0, run_self("8", "9"));
 }
