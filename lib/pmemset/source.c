@@ -37,13 +37,17 @@ static void source_free(struct pmemset_source *src)
 	free(src);
 }
 
-/* Wrap @fd (which becomes the source's) in a pmem2_source. */
+/*
+ * Wrap @fd (which becomes the source's) in a pmem2_source.  A file libpmem2
+ * refuses (neither regular nor device DAX) fails with libpmem2's own code,
+ * which is what PMDK returns.
+ */
 static int source_adopt_fd(struct pmemset_source *src, int fd, const char *what)
 {
 	int ret = pmem2_source_from_fd(&src->pmem2, fd);
 
 	if (ret) {
-		ret = pmemset_err_pmem2(ret, PMEMSET_E_INVALID_SOURCE_TYPE, what);
+		pmemset_err(ret, "%s: %s (libpmem2 error %d)", what, pmem2_errormsg(), ret);
 		close(fd);
 		return ret;
 	}
@@ -61,10 +65,10 @@ int pmemset_source_from_pmem2(struct pmemset_source **src, struct pmem2_source *
 	*src = NULL;
 	if (!pmem2_src)
 		return pmemset_err(PMEMSET_E_INVALID_PMEM2_SOURCE, "pmem2 source is NULL");
-	/* kpmem maps file descriptors: an anonymous pmem2 source has none. */
-	if (pmem2_source_get_fd(pmem2_src, &fd))
-		return pmemset_err(PMEMSET_E_INVALID_PMEM2_SOURCE,
-				   "pmem2 source has no file descriptor (anonymous sources cannot be mapped)");
+	/* A source is a file descriptor: an anonymous pmem2 source has none. */
+	ret = pmem2_source_get_fd(pmem2_src, &fd);
+	if (ret)
+		return pmemset_err(ret, "pmem2 source has no file descriptor (anonymous sources cannot be mapped)");
 	ret = source_alloc(&s, PMEMSET_SOURCE_PMEM2);
 	if (ret)
 		return ret;
@@ -79,20 +83,35 @@ int pmemset_source_from_file(struct pmemset_source **src, const char *file)
 	return pmemset_xsource_from_file(src, file, 0);
 }
 
+/* A mode without a create flag is valid and unused, as in PMDK. */
 static int check_file_flags(uint64_t flags)
 {
-	const uint64_t create = PMEMSET_SOURCE_FILE_CREATE_ALWAYS | PMEMSET_SOURCE_FILE_CREATE_IF_NEEDED;
-
 	if (flags & ~(uint64_t)PMEMSET_SOURCE_FILE_CREATE_VALID_FLAGS)
 		return pmemset_err(PMEMSET_E_INVALID_SOURCE_FILE_CREATE_FLAGS,
 				   "source file flags 0x%llx hold invalid bits (valid: 0x%llx)",
 				   (unsigned long long)flags,
 				   (unsigned long long)PMEMSET_SOURCE_FILE_CREATE_VALID_FLAGS);
-	/* A mode only means something for a file being created. */
-	if (FILE_CREATE_MODE_FROM_FLAG(flags) && !(flags & create))
-		return pmemset_err(PMEMSET_E_INVALID_SOURCE_FILE_CREATE_FLAGS,
-				   "a file mode was given without CREATE_ALWAYS or CREATE_IF_NEEDED");
 	return 0;
+}
+
+/*
+ * Without flags PMDK looks the path up first: a missing file is
+ * INVALID_SOURCE_PATH, any other failure -errno.  With flags the open's
+ * own error is the answer (a missing file is then -ENOENT).
+ */
+static int check_file_exists(const char *file)
+{
+	struct stat st;
+	int err;
+
+	if (stat(file, &st) == 0)
+		return 0;
+	err = errno;
+	if (err == ENOENT && !*file)
+		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "source file path cannot be empty");
+	if (err == ENOENT)
+		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "source file %s does not exist", file);
+	return pmemset_err(-err, "stat %s: %s", file, strerror(err));
 }
 
 int pmemset_xsource_from_file(struct pmemset_source **src, const char *file, uint64_t flags)
@@ -100,7 +119,6 @@ int pmemset_xsource_from_file(struct pmemset_source **src, const char *file, uin
 	struct pmemset_source *s = NULL;
 	int oflags = O_RDWR | O_CLOEXEC;
 	mode_t mode = DEFAULT_CREATE_MODE;
-	struct stat st;
 	int fd, ret;
 
 	if (!src)
@@ -108,11 +126,14 @@ int pmemset_xsource_from_file(struct pmemset_source **src, const char *file, uin
 	*src = NULL;
 	if (!file)
 		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "source file path is NULL");
-	if (!*file)
-		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "source file path cannot be empty");
 	ret = check_file_flags(flags);
 	if (ret)
 		return ret;
+	if (!flags) {
+		ret = check_file_exists(file);
+		if (ret)
+			return ret;
+	}
 
 	if (FILE_CREATE_MODE_FROM_FLAG(flags))
 		mode = FILE_CREATE_MODE_FROM_FLAG(flags);
@@ -120,13 +141,6 @@ int pmemset_xsource_from_file(struct pmemset_source **src, const char *file, uin
 		oflags |= O_CREAT | O_TRUNC;
 	else if (flags & PMEMSET_SOURCE_FILE_CREATE_IF_NEEDED)
 		oflags |= O_CREAT;
-	else if (stat(file, &st)) {
-		ret = errno;
-		if (ret == ENOENT)
-			return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH,
-					   "source file %s does not exist", file);
-		return pmemset_err(-ret, "stat %s: %s", file, strerror(ret));
-	}
 
 	fd = open(file, oflags, mode);
 	if (fd < 0) {
@@ -177,11 +191,18 @@ int pmemset_source_from_temporary(struct pmemset_source **src, const char *dir)
 	*src = NULL;
 	if (!dir)
 		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "temporary file directory is NULL");
-	if (stat(dir, &st))
-		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "temporary file directory %s: %s",
-				   dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH, "%s is not a directory", dir);
+	/*
+	 * As PMDK: a path that does not exist is INVALID_SOURCE_PATH, another
+	 * lookup failure -errno; one that exists but is no directory (or
+	 * cannot hold the file) is CANNOT_CREATE_TEMP_FILE below.
+	 */
+	if (stat(dir, &st)) {
+		ret = errno;
+		if (ret == ENOENT)
+			return pmemset_err(PMEMSET_E_INVALID_SOURCE_PATH,
+					   "temporary file directory %s does not exist", dir);
+		return pmemset_err(-ret, "temporary file directory %s: %s", dir, strerror(ret));
+	}
 
 	fd = open_temporary(dir);
 	if (fd < 0)

@@ -80,11 +80,39 @@ TEST_F(src, from_file_null_path_invalid)
 TEST_F(src, from_file_missing_without_create_invalid_path)
 {
 	struct pmemset_source *s;
+	char sub[160];
 
 	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_file(&s, self->path));
-	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH,
-		       pmemset_xsource_from_file(&s, self->path, PMEMSET_SOURCE_FILE_DO_NOT_GROW));
 	ASSERT_EQ(-1, access(self->path, F_OK));
+	/* any other reason the path cannot be looked up is -errno (PMDK) */
+	make_file(self->path, 0);
+	snprintf(sub, sizeof(sub), "%s/below", self->path);
+	ASSERT_PMEMSET(-ENOTDIR, pmemset_source_from_file(&s, sub));
+}
+
+/*
+ * PMDK looks the path up only when no flag is given; with any flag the
+ * open's own error comes back, so a missing file is -ENOENT.
+ */
+TEST_F(src, from_file_missing_with_flags_is_enoent)
+{
+	struct pmemset_source *s = (void *)1;
+
+	ASSERT_PMEMSET(-ENOENT, pmemset_xsource_from_file(&s, self->path, PMEMSET_SOURCE_FILE_DO_NOT_GROW));
+	ASSERT_EQ(NULL, s);
+	ASSERT_PMEMSET(-ENOENT, pmemset_xsource_from_file(&s, self->path, PMEMSET_SOURCE_FILE_CREATE_MODE(0600)));
+	ASSERT_EQ(-1, access(self->path, F_OK));
+}
+
+TEST_F(src, from_file_empty_path_follows_the_flags)
+{
+	struct pmemset_source *s = (void *)1;
+
+	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_file(&s, ""));
+	ASSERT_EQ(NULL, s);
+	ASSERT_PMEMSET(-ENOENT, pmemset_xsource_from_file(&s, "", PMEMSET_SOURCE_FILE_CREATE_ALWAYS));
+	/* the flags are checked before the path is looked at */
+	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_FILE_CREATE_FLAGS, pmemset_xsource_from_file(&s, "", 1U << 3));
 }
 
 TEST_F(src, from_file_existing_valid)
@@ -102,11 +130,19 @@ TEST_F(src, from_file_existing_valid)
 TEST_F(src, from_file_directory_is_refused)
 {
 	struct pmemset_source *s = (void *)1;
-	int ret = pmemset_source_from_file(&s, self->dir);
 
-	ASSERT_NE(0, ret);
+	ASSERT_PMEMSET(-EISDIR, pmemset_source_from_file(&s, self->dir));
 	ASSERT_EQ(NULL, s);
-	ASSERT_NE(0, (int)strlen(pmemset_errormsg()));
+}
+
+/* What libpmem2 refuses comes back as libpmem2's code, as from PMDK. */
+TEST_F(src, from_file_of_a_fifo_is_pmem2_invalid_file_type)
+{
+	struct pmemset_source *s = (void *)1;
+
+	ASSERT_EQ(0, mkfifo(self->path, 0600));
+	ASSERT_PMEMSET(PMEM2_E_INVALID_FILE_TYPE, pmemset_source_from_file(&s, self->path));
+	ASSERT_EQ(NULL, s);
 }
 
 TEST_F(src, create_always_truncates_existing)
@@ -167,13 +203,16 @@ TEST_F(src, invalid_flags_refused)
 	ASSERT_EQ(-1, access(self->path, F_OK));
 }
 
-TEST_F(src, mode_without_create_flag_refused)
+/* A mode without a create flag is valid and changes nothing (PMDK). */
+TEST_F(src, mode_without_create_flag_opens_existing_file)
 {
-	struct pmemset_source *s;
+	struct pmemset_source *s = NULL;
 
 	make_file(self->path, 0);
-	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_FILE_CREATE_FLAGS,
-		       pmemset_xsource_from_file(&s, self->path, PMEMSET_SOURCE_FILE_CREATE_MODE(0600)));
+	ASSERT_PMEMSET(0, pmemset_xsource_from_file(&s, self->path, PMEMSET_SOURCE_FILE_CREATE_MODE(0600)));
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0644U, mode_of(self->path));
+	pmemset_source_delete(&s);
 }
 
 TEST_F(src, create_with_rusr_mode)
@@ -254,8 +293,32 @@ TEST_F(src, temporary_bad_dir_invalid_path)
 	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_temporary(&s, NULL));
 	ASSERT_EQ(NULL, s);
 	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_temporary(&s, "XYZ"));
+	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_temporary(&s, ""));
+}
+
+/*
+ * PMDK only checks that the path exists; a path that exists but is no
+ * directory fails to hold the temporary file.
+ */
+TEST_F(src, temporary_in_regular_file_cannot_create_temp_file)
+{
+	struct pmemset_source *s = (void *)1;
+
 	make_file(self->path, 0);
-	ASSERT_PMEMSET(PMEMSET_E_INVALID_SOURCE_PATH, pmemset_source_from_temporary(&s, self->path));
+	ASSERT_PMEMSET(PMEMSET_E_CANNOT_CREATE_TEMP_FILE, pmemset_source_from_temporary(&s, self->path));
+	ASSERT_EQ(NULL, s);
+}
+
+/* A lookup failing for another reason than ENOENT is -errno (PMDK). */
+TEST_F(src, temporary_dir_below_a_file_is_enotdir)
+{
+	struct pmemset_source *s = (void *)1;
+	char sub[160];
+
+	make_file(self->path, 0);
+	snprintf(sub, sizeof(sub), "%s/below", self->path);
+	ASSERT_PMEMSET(-ENOTDIR, pmemset_source_from_temporary(&s, sub));
+	ASSERT_EQ(NULL, s);
 }
 
 TEST_F(src, temporary_unwritable_dir_cannot_create)
@@ -330,13 +393,14 @@ TEST(from_pmem2_null_invalid)
 	ASSERT_EQ(NULL, s);
 }
 
-TEST(from_pmem2_anonymous_invalid)
+/* An anonymous pmem2 source has no file descriptor: libpmem2's code (PMDK). */
+TEST(from_pmem2_anonymous_has_no_file_descriptor)
 {
 	struct pmemset_source *s = (void *)1;
 	struct pmem2_source *p2;
 
 	ASSERT_EQ(0, pmem2_source_from_anon(&p2, 65536));
-	ASSERT_PMEMSET(PMEMSET_E_INVALID_PMEM2_SOURCE, pmemset_source_from_pmem2(&s, p2));
+	ASSERT_PMEMSET(PMEM2_E_FILE_DESCRIPTOR_NOT_SET, pmemset_source_from_pmem2(&s, p2));
 	ASSERT_EQ(NULL, s);
 	pmem2_source_delete(&p2);
 }
