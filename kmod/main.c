@@ -58,3 +58,4 @@ module_exit(kpmem_exit);
 MODULE_DESCRIPTION("Persistent memory part maps and RDMA remote persistence");
 MODULE_AUTHOR("kpmem developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(__stringify(KPMEM_VERSION_MAJOR.KPMEM_VERSION_MINOR.KPMEM_VERSION_PATCH));
