@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "../lib/pmemset_expect.h"
+#include "../lib/pmemset_fail_alloc.h"
 
 TEST(config_create_and_delete)
 {
@@ -173,6 +174,21 @@ TEST(part_map_functions_tolerate_null)
 	d = pmemset_descriptor_part_map(NULL);
 	ASSERT_EQ(NULL, d.addr);
 	ASSERT_EQ((size_t)0, d.size);
+}
+
+/* PMDK's test_alloc_cfg_enomem and test_alloc_new_enomem. */
+TEST(allocation_failures_are_enomem)
+{
+	struct pmemset_config *cfg = (void *)1;
+	struct pmemset *set = (void *)1;
+
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_config_new(&cfg)));
+	ASSERT_EQ(NULL, cfg);
+	ASSERT_PMEMSET(0, pmemset_config_new(&cfg));
+	ASSERT_PMEMSET(0, pmemset_config_set_required_store_granularity(cfg, PMEM2_GRANULARITY_PAGE));
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_new(&set, cfg)));
+	ASSERT_EQ(NULL, set);
+	pmemset_config_delete(&cfg);
 }
 
 TEST_HARNESS_MAIN

@@ -5,6 +5,7 @@
 
 #include "kselftest_harness.h"
 #include "../lib/pmemset_expect.h"
+#include "../lib/pmemset_fail_alloc.h"
 
 TEST(map_config_create_and_delete)
 {
@@ -43,6 +44,15 @@ TEST(map_config_null_is_einval)
 {
 	ASSERT_PMEMSET(-EINVAL, pmemset_map_config_new(NULL));
 	ASSERT_PMEMSET(-EINVAL, pmemset_map_config_set_offset(NULL, 0));
+}
+
+/* PMDK's test_map_config_new_enomem. */
+TEST(map_config_new_without_memory_is_enomem)
+{
+	struct pmemset_map_config *mc = (void *)1;
+
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_map_config_new(&mc)));
+	ASSERT_EQ(NULL, mc);
 }
 
 TEST_HARNESS_MAIN

@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "../lib/pmemset_expect.h"
+#include "../lib/pmemset_fail_alloc.h"
 
 FIXTURE(src) {
 	char dir[64];
@@ -458,6 +459,36 @@ TEST(mcsafe_null_source_einval)
 
 	ASSERT_PMEMSET(-EINVAL, pmemset_source_pread_mcsafe(NULL, buf, 8, 0));
 	ASSERT_PMEMSET(-EINVAL, pmemset_source_pwrite_mcsafe(NULL, buf, 8, 0));
+}
+
+/* PMDK's test_alloc_src_enomem and test_source_set_sds_duplicate_enomem. */
+TEST_F(src, sources_without_memory_are_enomem)
+{
+	struct pmemset_sds sds = PMEMSET_SDS_INITIALIZE();
+	struct pmemset_source *s = (void *)1;
+	struct pmem2_source *p2;
+	int fd;
+
+	make_file(self->path, 4096);
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_source_from_file(&s, self->path)));
+	ASSERT_EQ(NULL, s);
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_xsource_from_file(&s, self->path,
+			PMEMSET_SOURCE_FILE_CREATE_IF_NEEDED)));
+	ASSERT_EQ(NULL, s);
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_source_from_temporary(&s, self->dir)));
+	ASSERT_EQ(NULL, s);
+	ASSERT_EQ(1, entries(self->dir));
+	fd = open(self->path, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pmem2_source_from_fd(&p2, fd));
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_source_from_pmem2(&s, p2)));
+	ASSERT_EQ(NULL, s);
+	ASSERT_PMEMSET(0, pmemset_source_from_pmem2(&s, p2));
+	ASSERT_PMEMSET(-ENOMEM, WITHOUT_MEMORY(pmemset_source_set_sds(s, &sds, NULL)));
+	ASSERT_PMEMSET(0, pmemset_source_set_sds(s, &sds, NULL));
+	pmemset_source_delete(&s);
+	pmem2_source_delete(&p2);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
