@@ -20,6 +20,7 @@ static const struct {
 	{ KPMEM_FEAT_PART_MAPS, "part_maps" },
 	{ KPMEM_FEAT_RPMEM_TARGET, "rpmem_target" },
 	{ KPMEM_FEAT_RPMEM_INITIATOR, "rpmem_initiator" },
+	{ KPMEM_FEAT_URING_CMD, "uring_cmd" },
 };
 
 const char *kpmem_feature_name(uint64_t feature)
