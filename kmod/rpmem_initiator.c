@@ -873,13 +873,26 @@ int kpmem_lane_persist(struct kpmem_lane *lane, u64 offset, u64 len, u32 io_flag
 	return ret;
 }
 
+/*
+ * Take a lane for a synchronous call.  What io_uring queued on it before
+ * the call is served first: a persist, drain or read covers every earlier
+ * command on its lane, as rpmem_persist(3) promises for earlier flushes.
+ */
+static void kpmem_lane_lock(struct kpmem_lane *lane)
+{
+	mutex_lock(&lane->lock);
+	kpmem_uring_lane_serve(lane, true);
+}
+
 static long kpmem_pool_persist(struct kpmem_pool *pool, const struct kpmem_pool_io *io)
 {
 	struct kpmem_lane *lane = &pool->lanes[io->lane];
 	int ret;
 
-	mutex_lock(&lane->lock);
-	ret = kpmem_lane_persist(lane, io->offset, io->length, io->flags);
+	kpmem_lane_lock(lane);
+	ret = kpmem_pool_error(pool);
+	if (!ret && io->length)
+		ret = kpmem_lane_persist(lane, io->offset, io->length, io->flags);
 	mutex_unlock(&lane->lock);
 	return ret;
 }
@@ -991,8 +1004,10 @@ static long kpmem_pool_read(struct kpmem_pool *pool, const struct kpmem_pool_io 
 	struct kpmem_lane *lane = &pool->lanes[io->lane];
 	int ret;
 
-	mutex_lock(&lane->lock);
-	ret = kpmem_lane_read(lane, io->offset, io->length, io->buf);
+	kpmem_lane_lock(lane);
+	ret = kpmem_pool_error(pool);
+	if (!ret && io->length)
+		ret = kpmem_lane_read(lane, io->offset, io->length, io->buf);
 	mutex_unlock(&lane->lock);
 	return ret;
 }
@@ -1071,12 +1086,13 @@ static long kpmem_pool_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	if (ret)
 		return ret;
 	ret = kpmem_pool_error(pool);
-	if (ret || !io.length)
+	if (ret)
 		return ret;
 
 	/*
 	 * A flush is served as a persist (the target makes each request
-	 * durable before answering), so a drain has nothing left to wait for.
+	 * durable before answering), so a drain has only the lane's queued
+	 * io_uring commands left to wait for: a persist of nothing.
 	 */
 	down_read(&pool->io_sem);
 	if (pool->torn_down)

@@ -124,6 +124,7 @@ int kpmem_lane_persist_xfer(struct kpmem_lane *lane, u32 wflags);
 struct io_uring_cmd;
 int kpmem_pool_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 void kpmem_uring_lane_work(struct work_struct *work);
+void kpmem_uring_lane_serve(struct kpmem_lane *lane, bool have_mm);
 
 /* rpmem_xfer.c */
 void kpmem_xfer_begin(struct kpmem_lane *lane, bool to_pool);

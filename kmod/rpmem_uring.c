@@ -167,6 +167,24 @@ static struct llist_node *kpmem_uring_serve(struct kpmem_lane *lane, struct llis
 }
 
 /**
+ * kpmem_uring_lane_serve() - serve the io_uring commands queued on a lane
+ * @lane: the lane, its lock held, with the pool's io_sem held for reading
+ * @have_mm: the caller runs in the pool's address space
+ *
+ * The lane's synchronous calls serve its queue first too: whatever was
+ * submitted on a lane before a persist, drain or read is done before it.
+ */
+void kpmem_uring_lane_serve(struct kpmem_lane *lane, bool have_mm)
+{
+	struct llist_node *node = llist_del_all(&lane->uring_queue);
+
+	lockdep_assert_held(&lane->lock);
+	node = llist_reverse_order(node);
+	while (node)
+		node = kpmem_uring_serve(lane, node, have_mm);
+}
+
+/**
  * kpmem_uring_lane_work() - serve a lane's queued io_uring commands
  * @work: the lane's uring_work
  *
@@ -177,19 +195,16 @@ void kpmem_uring_lane_work(struct work_struct *work)
 {
 	struct kpmem_lane *lane = container_of(work, struct kpmem_lane, uring_work);
 	struct kpmem_pool *pool = lane->pool;
-	struct llist_node *node = llist_del_all(&lane->uring_queue);
 	bool have_mm;
 
-	if (!node)
+	if (llist_empty(&lane->uring_queue))
 		return;
-	node = llist_reverse_order(node);
 	have_mm = mmget_not_zero(pool->mm);
 	if (have_mm)
 		kthread_use_mm(pool->mm);
 	down_read(&pool->io_sem);
 	mutex_lock(&lane->lock);
-	while (node)
-		node = kpmem_uring_serve(lane, node, have_mm);
+	kpmem_uring_lane_serve(lane, have_mm);
 	mutex_unlock(&lane->lock);
 	up_read(&pool->io_sem);
 	if (have_mm) {

@@ -50,6 +50,12 @@ $(BUILD)/selftests/rpmem/uring_test: SELFTEST_CFLAGS += -Wno-deprecated-declarat
 $(BUILD)/selftests/rpmem/uring_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
 	-Wl,-rpath,$(BUILD)/lib
 
+# Flush ordering through librpmem and the io_uring helpers.
+$(BUILD)/selftests/rpmem/flush_order_test: $(LIBRPMEM) lib/include/rpmem_uring.h
+$(BUILD)/selftests/rpmem/flush_order_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/flush_order_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
+	-Wl,-rpath,$(BUILD)/lib
+
 # Pre-shared keys, through librpmem.
 $(BUILD)/selftests/hardening/psk_test: $(LIBRPMEM)
 $(BUILD)/selftests/hardening/psk_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations

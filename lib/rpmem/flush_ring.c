@@ -8,6 +8,12 @@
  * share between them.  Where io_uring is unavailable (disabled, or a
  * kernel without 128-byte SQEs) or KPMEM_RPMEM_FLUSH_RING=0, flushes fall
  * back to one ioctl each.
+ *
+ * Whatever else happens on a lane after its flushes must see them done
+ * first: a persist or deep persist joins the queued flushes and completes
+ * with them (rpmem_persist(3): it may replace the last flush and the
+ * drain), a read completes them before it reads, and close completes
+ * every lane's before the pool goes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,7 +100,19 @@ static int report(const char *fn, struct rpmem_pool *rpp, unsigned lane, int err
 {
 	if (err != EINVAL && err != EFAULT && err != ENOMEM)
 		rpmem_pool_set_error(rpp, err);
-	return rpmem_fail(err, "%s: a flush on lane %u failed: %s", fn, lane, strerror(err));
+	return rpmem_fail(err, "%s: lane %u: a flush queued on it failed: %s", fn, lane,
+			  strerror(err));
+}
+
+/* The lane's ring if flushes are queued on it, NULL otherwise. */
+static struct rpmem_flush_ring *pending(struct rpmem_pool *rpp, unsigned lane)
+{
+	struct rpmem_flush_ring *r;
+
+	if (!rpp->rings)
+		return NULL;
+	r = &rpp->rings[lane];
+	return r->state == RING_READY && r->queued ? r : NULL;
 }
 
 /**
@@ -134,6 +152,54 @@ int rpmem_flush_ring_queue(const char *fn, struct rpmem_pool *rpp, size_t offset
 }
 
 /**
+ * rpmem_flush_ring_persist() - a checked persist on a lane with queued flushes
+ *
+ * The persist joins the lane's queued flushes: all of them are submitted
+ * together, and the call returns when every one is durable.
+ *
+ * Return: 0 when they all succeeded, 1 when nothing was queued (persist
+ * with the ioctl), -1 with the first error reported.
+ */
+int rpmem_flush_ring_persist(const char *fn, struct rpmem_pool *rpp, size_t offset,
+			     size_t length, unsigned lane, unsigned kflags)
+{
+	struct rpmem_flush_ring *r = pending(rpp, lane);
+	struct io_uring_sqe *sqe;
+	int err;
+
+	if (!r)
+		return 1;
+	sqe = length ? io_uring_get_sqe(&r->ring) : NULL;
+	if (sqe) {
+		rpmem_uring_prep_cmd(sqe, rpp->fd, KPMEM_URING_CMD_PERSIST, offset, length, 0,
+				     lane, kflags);
+		r->queued++;
+	}
+	err = ring_complete(r);
+	if (err)
+		return report(fn, rpp, lane, err);
+	/* A full ring, or nothing to persist: the flushes are done, the rest is the caller's. */
+	return sqe || !length ? 0 : 1;
+}
+
+/**
+ * rpmem_flush_ring_complete() - complete the lane's queued flushes, if any
+ *
+ * Return: 0 when there were none or they all succeeded, -1 with the first
+ * error reported.
+ */
+int rpmem_flush_ring_complete(const char *fn, struct rpmem_pool *rpp, unsigned lane)
+{
+	struct rpmem_flush_ring *r = pending(rpp, lane);
+	int err;
+
+	if (!r)
+		return 0;
+	err = ring_complete(r);
+	return err ? report(fn, rpp, lane, err) : 0;
+}
+
+/**
  * rpmem_flush_ring_drain() - complete the lane's queued flushes
  *
  * Return: 0 when they all succeeded, 1 when nothing was queued (drain
@@ -141,14 +207,7 @@ int rpmem_flush_ring_queue(const char *fn, struct rpmem_pool *rpp, size_t offset
  */
 int rpmem_flush_ring_drain(const char *fn, struct rpmem_pool *rpp, unsigned lane)
 {
-	struct rpmem_flush_ring *r;
-	int err;
-
-	if (!rpp->rings)
+	if (!pending(rpp, lane))
 		return 1;
-	r = &rpp->rings[lane];
-	if (r->state != RING_READY || !r->queued)
-		return 1;
-	err = ring_complete(r);
-	return err ? report(fn, rpp, lane, err) : 0;
+	return rpmem_flush_ring_complete(fn, rpp, lane);
 }

@@ -3,7 +3,8 @@
  * The data path: rpmem_persist, rpmem_deep_persist, rpmem_flush,
  * rpmem_drain, rpmem_read, each one ioctl on the pool fd, except that
  * flushes are queued on the lane's io_uring and submitted together by the
- * drain (flush_ring.c).
+ * next drain or persist on the lane (flush_ring.c), and a read on a lane
+ * with queued flushes completes them first.
  *
  * Arguments are checked here first, in PMDK's order (an earlier connection
  * failure, flags, the header, lane, range, zero length), so misuse is
@@ -88,9 +89,22 @@ static int transfer(const char *fn, RPMEMpool *rpp, unsigned long req, size_t of
 		    size_t length, unsigned lane, unsigned kflags, void *buf)
 {
 	struct kpmem_pool_io io;
+	int ret;
 
 	if (check_lane_range(fn, rpp, offset, length, lane))
 		return -1;
+	/*
+	 * Flushes queued on the lane come first: a persist joins them, a
+	 * read waits for them (see flush_ring.c).
+	 */
+	if (req == KPMEM_POOL_IOC_PERSIST) {
+		ret = rpmem_flush_ring_persist(fn, rpp, offset, length, lane, kflags);
+		if (ret <= 0)
+			return ret;
+	} else if (req == KPMEM_POOL_IOC_READ) {
+		if (rpmem_flush_ring_complete(fn, rpp, lane))
+			return -1;
+	}
 	if (length == 0)
 		return 0;
 	memset(&io, 0, sizeof(io));

@@ -286,10 +286,19 @@ RPMEMpool *rpmem_open(const char *target, const char *pool_set_name,
 
 int rpmem_close(RPMEMpool *rpp)
 {
-	int ret;
+	int ret, err = 0;
+	unsigned lane;
 
 	if (!rpp)
 		return rpmem_fail(EINVAL, "rpmem_close: rpp is NULL");
+	/*
+	 * Flushes still queued on a lane go to the target before the pool
+	 * closes: nothing flushed is dropped silently.  Their failure is
+	 * reported, and the pool is closed all the same.
+	 */
+	for (lane = 0; lane < rpp->nlanes; lane++)
+		if (rpmem_flush_ring_complete("rpmem_close", rpp, lane) && !err)
+			err = errno;
 	/*
 	 * Closing the fd closes the pool in the module.  Linux releases the fd
 	 * even when close() fails, so the handle is freed either way; EINTR
@@ -298,13 +307,16 @@ int rpmem_close(RPMEMpool *rpp)
 	 */
 	rpmem_flush_rings_free(rpp->rings, rpp->nlanes);
 	ret = close(rpp->fd);
+	free(rpp);
 	if (ret < 0 && errno != EINTR) {
-		int err = errno;
-
-		free(rpp);
+		err = errno;
 		return rpmem_fail(err, "rpmem_close: closing the pool: %s", strerror(err));
 	}
-	free(rpp);
+	if (err) {
+		/* The message is the failed flush's. */
+		errno = err;
+		return -1;
+	}
 	return 0;
 }
 
