@@ -17,7 +17,7 @@ LINUX_SRC_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12.tar
 LINUX_SRC := $(BUILD)/linux-source
 
 .PHONY: all modules user lib tools selftests check bench \
-	deps sparse checkpatch demo clean help
+	deps sparse checkpatch demo clean help modules_install
 
 all: modules user
 
@@ -29,24 +29,50 @@ help:
 	@echo 'make bench      run the benchmarks in guests (BENCH_QUICK=1 for a smoke run)'
 	@echo 'make sparse     sparse (C=2) on the module for each kernel'
 	@echo 'make checkpatch checkpatch.pl --strict on the kernel sources'
+	@echo 'make modules_install  kpmem.ko (only) into /lib/modules/<release>/extra/ for each of KVERS'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
 
 deps:
 	@$(TOP)/scripts/install-deps
 
 # ---- kernel module, one out-of-tree build per kernel ----------------------
+# build/kernel/<release>/ holds kpmem.ko (Kbuild: kmod/ only); the test-only
+# modules are a tree of their own below it (selftests/kmod/Kbuild, built
+# with M= pointing there), so a modules_install of the first never sees
+# them.  build-kmod passes its extra arguments last: the second M= wins.
+TEST_KMOD_DIR = $(BUILD)/kernel/$$k/selftests/kmod
 modules:
 	@test -n "$(KVERS)" || { echo "no supported kernel headers installed: run make deps" >&2; exit 1; }
 	@set -e; for k in $(KVERS); do \
 		echo "  KMOD    $$k"; \
 		$(TOP)/scripts/build-kmod $$k -s; \
+		$(TOP)/scripts/build-kmod $$k -s M=$(TEST_KMOD_DIR); \
 	done
 
 sparse:
 	@set -e; for k in $(KVERS); do \
 		echo "  SPARSE  $$k"; \
-		$(TOP)/scripts/build-kmod $$k -s C=2 2>&1 | tee $(BUILD)/sparse-$$k.log; \
+		{ $(TOP)/scripts/build-kmod $$k -s C=2 && \
+		  $(TOP)/scripts/build-kmod $$k -s C=2 M=$(TEST_KMOD_DIR); } 2>&1 | \
+			tee $(BUILD)/sparse-$$k.log; \
 		! grep -E 'warning|error' $(BUILD)/sparse-$$k.log; \
+	done
+
+# kpmem.ko only, with Kbuild's own modules_install: into
+# /lib/modules/<release>/extra/kmod/ (INSTALL_MOD_PATH=$(DESTDIR)), compressed
+# as the kernel's configuration says.  Debian's headers hold no signing key:
+# the module stays unsigned, and Kbuild is told not to try.  depmod runs
+# here, for an install into the running system: Debian's headers lack the
+# System.map Kbuild's depmod step wants.
+INSTALL_MOD_DIR ?= extra
+modules_install: modules
+	@set -e; for k in $(KVERS); do \
+		kdir=/lib/modules/$$k/build; [ -d $$kdir ] || kdir=/usr/src/linux-headers-$$k; \
+		echo "  INSTALL kpmem.ko for $$k"; \
+		$(MAKE) --no-print-directory -s -C $$kdir M=$(BUILD)/kernel/$$k \
+			INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+			CONFIG_MODULE_SIG_ALL= modules_install; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $$k; fi; \
 	done
 
 KERNEL_SOURCES = $(wildcard kmod/*.[ch] selftests/kmod/*.[ch]) uapi/linux/kpmem.h
