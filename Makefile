@@ -8,16 +8,37 @@ KVERS ?= $(shell $(TOP)/scripts/kernels all 2>/dev/null)
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
-KPMEM_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \
+# WERROR= builds without -Werror (distribution builds with other compilers).
+WERROR ?= -Werror
+KPMEM_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -fPIC \
 	-I$(TOP)/uapi -I$(TOP)/lib/include -I$(TOP)/lib/common
 KSFT := $(BUILD)/ksft
+# kpmem's release (MAJOR.MINOR.PATCH), from kmod/kpmem.h: see scripts/version.
+KPMEM_RELEASE := $(shell $(TOP)/scripts/version)
+
+# Installation (`make install`, `make modules_install`): the usual variables,
+# DESTDIR for staging.  Libraries go to the multiarch directory, as Debian's
+# own do (/usr/local/lib/<triplet> is in Debian's default library path).
+PREFIX ?= /usr/local
+DEB_HOST_MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(DEB_HOST_MULTIARCH),/$(DEB_HOST_MULTIARCH))
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Filled in by the .mk files: what `make install` / `make uninstall` run.
+INSTALL_TARGETS :=
+UNINSTALL_TARGETS :=
 
 # Where the Linux source tarball (for checkpatch and the kselftest headers) is.
 LINUX_SRC_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12.tar.xz /usr/src/linux-source-6.1.tar.xz)))
 LINUX_SRC := $(BUILD)/linux-source
 
 .PHONY: all modules user lib tools selftests check bench \
-	deps sparse checkpatch demo clean help modules_install
+	deps sparse checkpatch demo clean help \
+	install uninstall modules_install
 
 all: modules user
 
@@ -29,6 +50,8 @@ help:
 	@echo 'make bench      run the benchmarks in guests (BENCH_QUICK=1 for a smoke run)'
 	@echo 'make sparse     sparse (C=2) on the module for each kernel'
 	@echo 'make checkpatch checkpatch.pl --strict on the kernel sources'
+	@echo 'make install    libraries, headers, pkg-config files, kpmemctl, man pages, unit, completion'
+	@echo '                (PREFIX=/usr/local, DESTDIR=, LIBDIR=$$(PREFIX)/lib/<multiarch>); make uninstall'
 	@echo 'make modules_install  kpmem.ko (only) into /lib/modules/<release>/extra/ for each of KVERS'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
 
@@ -106,6 +129,14 @@ include tools/tools.mk
 include selftests/selftests.mk
 include bench/bench.mk
 include examples/examples.mk
+
+# ---- install --------------------------------------------------------------
+# Userspace only; the module goes through modules_install or DKMS.
+install: $(INSTALL_TARGETS)
+	@if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+uninstall: $(UNINSTALL_TARGETS)
+	@if [ -z "$(DESTDIR)" ]; then ldconfig; fi
 
 # ---- tests ----------------------------------------------------------------
 # `make check` is what CI runs: host unit tests, then every selftest inside
