@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * kpmemctl export-add / export-remove / export-list: the target's exports.
+ * export-add and restore add exports through export_create(), which checks
+ * everything before it changes anything and undoes what it did when the
+ * module refuses; both commands keep each export's record (record.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,12 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kpmem_device.h"
 #include "kpmemctl.h"
 
-static int open_device(const char *cmd)
+int open_device(const char *cmd)
 {
 	char msg[KPMEM_MSG_MAX];
 	int fd = kpmem_device_open(KPMEM_DEVICE_PATH, KPMEM_FEAT_RPMEM_TARGET, NULL, msg, sizeof(msg));
@@ -26,36 +30,7 @@ static int open_device(const char *cmd)
 	return fd;
 }
 
-/* "ADDR" or "ADDR/PREFIX", IPv4 or IPv6, numeric. */
-static int parse_allow(const char *arg, struct kpmem_sockaddr *out)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST }, *ai;
-	char host[INET6_ADDRSTRLEN + 8], *slash, *end;
-	size_t len = strlen(arg);
-	long prefix = 0;
-
-	if (len >= sizeof(host))
-		return -1;
-	memcpy(host, arg, len + 1);
-	slash = strchr(host, '/');
-	if (slash) {
-		*slash = '\0';
-		prefix = strtol(slash + 1, &end, 10);
-		if (*end || prefix < 0 || prefix > 128)
-			return -1;
-	}
-	if (getaddrinfo(host, NULL, &hints, &ai))
-		return -1;
-	memset(out, 0, sizeof(*out));
-	out->family = ai->ai_family;
-	out->len = ai->ai_addrlen;
-	out->prefix_len = prefix;
-	memcpy(out->addr, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return (out->family == AF_INET && prefix <= 32) || out->family == AF_INET6 ? 0 : -1;
-}
-
-static const char *errno_reason(int err)
+const char *export_errno_reason(int err)
 {
 	switch (err) {
 	case EPERM: return "permission denied (CAP_SYS_ADMIN required)";
@@ -73,21 +48,21 @@ static const char *errno_reason(int err)
  * (librpmem reads the same file through KPMEM_RPMEM_KEY_FILE).  A file,
  * never the command line, where every user could read it.
  */
-static int read_key(const char *path, struct kpmem_export_add *req)
+static int read_key(const char *path, struct kpmem_export_add *req, const char *what)
 {
 	unsigned char buf[KPMEM_KEY_MAX + 1];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		fprintf(stderr, "kpmemctl export-add: key file %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s: key file %s: %s\n", what, path, strerror(errno));
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < KPMEM_KEY_MIN || n > KPMEM_KEY_MAX) {
 		explicit_bzero(buf, sizeof(buf));
-		fprintf(stderr, "kpmemctl export-add: key file %s: a key is %d to %d bytes\n", path,
+		fprintf(stderr, "%s: key file %s: a key is %d to %d bytes\n", what, path,
 			KPMEM_KEY_MIN, KPMEM_KEY_MAX);
 		return -1;
 	}
@@ -97,6 +72,154 @@ static int read_key(const char *path, struct kpmem_export_add *req)
 	return 0;
 }
 
+int export_list_fetch(int dev, struct kpmem_export_list *req, struct kpmem_export_info **infos)
+{
+	struct kpmem_export_info *buf = NULL;
+
+	memset(req, 0, sizeof(*req));
+	/* The list may grow between two calls: ask until it fits. */
+	for (;;) {
+		req->entries = (uintptr_t)buf;
+		if (ioctl(dev, KPMEM_IOC_EXPORT_LIST, req)) {
+			int err = errno;
+
+			free(buf);
+			return -err;
+		}
+		if (req->count <= req->capacity)
+			break;
+		free(buf);
+		req->capacity = req->count + 4;
+		buf = calloc(req->capacity, sizeof(*buf));
+		if (!buf)
+			return -ENOMEM;
+	}
+	*infos = buf;
+	return 0;
+}
+
+/* Put the backing back as it was before export_create() touched it. */
+static void undo_backing(int fd, const char *path, bool created, bool regular, off_t old_size)
+{
+	struct stat st;
+
+	if (created)
+		unlink(path);
+	else if (regular && !fstat(fd, &st) && st.st_size > old_size)
+		(void)!ftruncate(fd, old_size);
+}
+
+int export_create(int dev, const struct export_rec *r, bool may_create, const char *what)
+{
+	struct kpmem_export_info *infos = NULL;
+	struct kpmem_export_list list;
+	struct kpmem_export_add req;
+	bool created = false, regular = false;
+	off_t old_size = 0;
+	char msg[512];
+	struct stat st;
+	int fd = -1, ret;
+
+	memset(&req, 0, sizeof(req));
+	if (!export_name_valid(r->name)) {
+		fprintf(stderr, "%s: an export name is 1 to %d characters of A-Z a-z 0-9 . _ -\n",
+			what, KPMEM_NAME_MAX);
+		return EXIT_USAGE;
+	}
+	snprintf(req.name, sizeof(req.name), "%s", r->name);
+	req.size = r->size;
+	if (r->nohdrs)
+		req.flags |= KPMEM_EXPORT_NOHDRS;
+	for (unsigned int i = 0; i < r->nallow; i++) {
+		if (parse_allow(r->allow[i], &req.allow[i])) {
+			fprintf(stderr, "%s: bad allow entry '%s' (a numeric ADDR[/PREFIX])\n", what,
+				r->allow[i]);
+			return EXIT_USAGE;
+		}
+	}
+	req.nallow = r->nallow;
+	if (r->key_file && read_key(r->key_file, &req, what))
+		return EXIT_USAGE;
+
+	/* The name must be free; listing also needs CAP_SYS_ADMIN, like adding. */
+	ret = export_list_fetch(dev, &list, &infos);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", what, export_errno_reason(-ret));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (unsigned int i = 0; i < list.count; i++) {
+		if (!strcmp(infos[i].name, r->name)) {
+			fprintf(stderr, "%s: export '%s': %s\n", what, r->name,
+				export_errno_reason(EEXIST));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+
+	/* Only --size creates a file, and never a mistyped device name. */
+	fd = open(r->backing, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && may_create && r->size) {
+		if (!strncmp(r->backing, "/dev/", 5)) {
+			fprintf(stderr, "%s: %s: no such device (a file is never created under /dev)\n",
+				what, r->backing);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		fd = open(r->backing, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0600);
+		created = fd >= 0;
+	}
+	if (fd < 0) {
+		int err = errno;
+
+		fprintf(stderr, "%s: %s: %s%s\n", what, r->backing, strerror(err),
+			err == ENOENT && may_create && strncmp(r->backing, "/dev/", 5) ?
+			" (--size creates a file)" : "");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode)) {
+		regular = true;
+		old_size = st.st_size;
+	}
+
+	req.backing_fd = fd;
+	if (ioctl(dev, KPMEM_IOC_EXPORT_ADD, &req)) {
+		fprintf(stderr, "%s: export '%s' on %s: %s\n", what, r->name, r->backing,
+			export_errno_reason(errno));
+		undo_backing(fd, r->backing, created, regular, old_size);
+		ret = EXIT_FAIL;
+		goto out;
+	}
+
+	ret = registry_store(r, msg, sizeof(msg));
+	if (ret) {
+		struct kpmem_export_remove rm = { .flags = KPMEM_EXPORT_REMOVE_FORCE };
+
+		fprintf(stderr, "%s: cannot record export '%s' (%s); removing it again\n", what,
+			r->name, msg);
+		snprintf(rm.name, sizeof(rm.name), "%s", r->name);
+		if (ioctl(dev, KPMEM_IOC_EXPORT_REMOVE, &rm))
+			fprintf(stderr, "%s: removing export '%s' failed: %s\n", what, r->name,
+				export_errno_reason(errno));
+		else
+			undo_backing(fd, r->backing, created, regular, old_size);
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	ret = 0;
+out:
+	explicit_bzero(req.key, sizeof(req.key));
+	if (fd >= 0)
+		close(fd);
+	free(infos);
+	return ret;
+}
+
+static const char export_add_usage[] =
+	"usage: kpmemctl export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs]\n"
+	"                           [--allow ADDR[/PREFIX]]... [--key-file PATH]\n";
+
 int cmd_export_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,112 +227,130 @@ int cmd_export_add(int argc, char **argv)
 		{ "nohdrs", no_argument, NULL, 'n' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kpmem_export_add req;
-	int c, dev, fd;
-	char *end;
+	struct kpmem_sockaddr sa;
+	struct export_rec rec;
+	int c, dev, ret = EXIT_USAGE;
 
-	memset(&req, 0, sizeof(req));
-	while ((c = getopt_long(argc, argv, "s:na:k:", opts, NULL)) != -1) {
+	memset(&rec, 0, sizeof(rec));
+	while ((c = getopt_long(argc, argv, "s:na:k:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			req.size = strtoull(optarg, &end, 0);
-			if (*end == 'K' || *end == 'k')
-				req.size <<= 10, end++;
-			else if (*end == 'M' || *end == 'm')
-				req.size <<= 20, end++;
-			else if (*end == 'G' || *end == 'g')
-				req.size <<= 30, end++;
-			if (*end) {
+			if (parse_size(optarg, &rec.size)) {
 				fprintf(stderr, "kpmemctl export-add: bad size '%s'\n", optarg);
-				return 2;
+				goto out;
 			}
 			break;
 		case 'n':
-			req.flags |= KPMEM_EXPORT_NOHDRS;
+			rec.nohdrs = true;
 			break;
 		case 'a':
-			if (req.nallow == KPMEM_EXPORT_ALLOW_MAX ||
-			    parse_allow(optarg, &req.allow[req.nallow])) {
+			if (rec.nallow == KPMEM_EXPORT_ALLOW_MAX || parse_allow(optarg, &sa)) {
 				fprintf(stderr, "kpmemctl export-add: bad or too many --allow '%s' (at most %d numeric ADDR[/PREFIX])\n",
 					optarg, KPMEM_EXPORT_ALLOW_MAX);
-				return 2;
+				goto out;
 			}
-			req.nallow++;
+			rec.allow[rec.nallow] = strdup(optarg);
+			if (!rec.allow[rec.nallow])
+				goto oom;
+			rec.nallow++;
 			break;
 		case 'k':
-			if (read_key(optarg, &req))
-				return 2;
+			free(rec.key_file);
+			rec.key_file = absolute_path(optarg);
+			if (!rec.key_file)
+				goto oom;
 			break;
+		case 'h':
+			fputs(export_add_usage, stdout);
+			ret = 0;
+			goto out;
 		default:
-			return 2;
+			fputs(export_add_usage, stderr);
+			goto out;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: kpmemctl export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs] [--allow ADDR[/PREFIX]]... [--key-file PATH]\n");
-		return 2;
+		fputs(export_add_usage, stderr);
+		goto out;
 	}
-	if (strlen(argv[optind]) > KPMEM_NAME_MAX) {
-		fprintf(stderr, "kpmemctl export-add: name longer than %d characters\n", KPMEM_NAME_MAX);
-		return 2;
+	if (!export_name_valid(argv[optind])) {
+		fprintf(stderr, "kpmemctl export-add: an export name is 1 to %d characters of A-Z a-z 0-9 . _ -\n",
+			KPMEM_NAME_MAX);
+		goto out;
 	}
-	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
-	fd = open(argv[optind + 1], O_RDWR | O_CLOEXEC | O_CREAT, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "kpmemctl export-add: %s: %s\n", argv[optind + 1], strerror(errno));
-		return 1;
-	}
-	req.backing_fd = fd;
+	snprintf(rec.name, sizeof(rec.name), "%s", argv[optind]);
+	rec.backing = absolute_path(argv[optind + 1]);
+	if (!rec.backing)
+		goto oom;
+
+	/* The module first: without it, nothing is touched. */
 	dev = open_device("export-add");
 	if (dev < 0) {
-		close(fd);
-		return 1;
+		ret = EXIT_FAIL;
+		goto out;
 	}
-	c = ioctl(dev, KPMEM_IOC_EXPORT_ADD, &req);
-	explicit_bzero(req.key, sizeof(req.key));
-	if (c) {
-		fprintf(stderr, "kpmemctl export-add: export '%s' on %s: %s\n", req.name,
-			argv[optind + 1], errno_reason(errno));
-		close(fd);
-		close(dev);
-		return 1;
-	}
-	close(fd);
+	ret = export_create(dev, &rec, true, "kpmemctl export-add");
 	close(dev);
-	return 0;
+out:
+	record_free(&rec);
+	return ret;
+oom:
+	fprintf(stderr, "kpmemctl export-add: %s\n", strerror(errno));
+	ret = EXIT_FAIL;
+	goto out;
 }
 
 int cmd_export_remove(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char usage[] = "usage: kpmemctl export-remove NAME [--force]\n";
 	struct kpmem_export_remove req;
-	int c, dev;
+	int c, dev, err, ret;
 
 	memset(&req, 0, sizeof(req));
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return 2;
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (c != 'f') {
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
 		req.flags |= KPMEM_EXPORT_REMOVE_FORCE;
 	}
 	if (argc - optind != 1 || strlen(argv[optind]) > KPMEM_NAME_MAX) {
-		fprintf(stderr, "usage: kpmemctl export-remove NAME [--force]\n");
-		return 2;
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
 	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
 	dev = open_device("export-remove");
 	if (dev < 0)
-		return 1;
-	if (ioctl(dev, KPMEM_IOC_EXPORT_REMOVE, &req)) {
-		fprintf(stderr, "kpmemctl export-remove: export '%s': %s\n", req.name,
-			errno_reason(errno));
-		close(dev);
-		return 1;
-	}
+		return EXIT_FAIL;
+	err = ioctl(dev, KPMEM_IOC_EXPORT_REMOVE, &req) ? errno : 0;
 	close(dev);
+	if (err && err != ENOENT) {
+		fprintf(stderr, "kpmemctl export-remove: export '%s': %s\n", req.name,
+			export_errno_reason(err));
+		return EXIT_FAIL;
+	}
+	/* The export is gone (or never was): so goes its record. */
+	ret = registry_forget(req.name);
+	if (ret && ret != -ENOENT && ret != -EINVAL)
+		fprintf(stderr, "kpmemctl export-remove: cannot delete the record of '%s' in %s: %s\n",
+			req.name, registry_dir(), strerror(-ret));
+	if (err) {
+		fprintf(stderr, "kpmemctl export-remove: export '%s': %s\n", req.name,
+			export_errno_reason(err));
+		return EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -231,39 +372,30 @@ int cmd_export_list(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kpmem_export_list req = { 0 };
+	struct kpmem_export_list req;
 	struct kpmem_export_info *infos = NULL;
-	int c, dev, json = 0;
+	int c, dev, json = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return 2;
+		if (c != 'j') {
+			fputs("usage: kpmemctl export-list [-j|--json]\n", stderr);
+			return EXIT_USAGE;
+		}
 		json = 1;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "kpmemctl export-list: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
 	}
 	dev = open_device("export-list");
 	if (dev < 0)
-		return 1;
-	/* The list may grow between the two calls: ask until it fits. */
-	for (;;) {
-		req.entries = (uintptr_t)infos;
-		if (ioctl(dev, KPMEM_IOC_EXPORT_LIST, &req)) {
-			fprintf(stderr, "kpmemctl export-list: %s\n", errno_reason(errno));
-			free(infos);
-			close(dev);
-			return 1;
-		}
-		if (req.count <= req.capacity)
-			break;
-		free(infos);
-		req.capacity = req.count + 4;
-		infos = calloc(req.capacity, sizeof(*infos));
-		if (!infos) {
-			fprintf(stderr, "kpmemctl export-list: out of memory\n");
-			close(dev);
-			return 1;
-		}
-	}
+		return EXIT_FAIL;
+	ret = export_list_fetch(dev, &req, &infos);
 	close(dev);
+	if (ret) {
+		fprintf(stderr, "kpmemctl export-list: %s\n", export_errno_reason(-ret));
+		return EXIT_FAIL;
+	}
 
 	if (json)
 		printf("{\n  \"port\":%u,\n  \"exports\":[", req.port);
