@@ -129,6 +129,7 @@ include tools/tools.mk
 include selftests/selftests.mk
 include bench/bench.mk
 include examples/examples.mk
+include man/man.mk
 
 # ---- install --------------------------------------------------------------
 # Userspace only; the module goes through modules_install or DKMS.

@@ -8,8 +8,8 @@
  * persists on its own ring next to its other I/O.  The ring must be set up
  * with IORING_SETUP_SQE128 (rpmem_uring_queue_init() does it); commands on
  * other rings complete with -EINVAL.  Each CQE's res is 0 once the
- * command's guarantee holds, or a negative errno (see rpmem_uring(7) in
- * README.md).  user_data is the caller's, as with every prep helper.
+ * command's guarantee holds, or a negative errno (see rpmem_uring(7)).
+ * user_data is the caller's, as with every prep helper.
  *
  * Commands on one lane are served in order and the ones waiting together
  * share round trips to the target: submit many at once.
