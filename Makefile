@@ -38,7 +38,7 @@ LINUX_SRC := $(BUILD)/linux-source
 
 .PHONY: all modules user lib tools selftests check bench \
 	deps sparse checkpatch demo clean help \
-	install uninstall modules_install
+	install uninstall modules_install dkms-source install-dkms-source
 
 all: modules user
 
@@ -53,6 +53,7 @@ help:
 	@echo 'make install    libraries, headers, pkg-config files, kpmemctl, man pages, unit, completion'
 	@echo '                (PREFIX=/usr/local, DESTDIR=, LIBDIR=$$(PREFIX)/lib/<multiarch>); make uninstall'
 	@echo 'make modules_install  kpmem.ko (only) into /lib/modules/<release>/extra/ for each of KVERS'
+	@echo 'make dkms-source      build/dkms/kpmem-$(KPMEM_RELEASE)/, for dkms add (see dkms.conf)'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
 
 deps:
@@ -97,6 +98,24 @@ modules_install: modules
 			CONFIG_MODULE_SIG_ALL= modules_install; \
 		if [ -z "$(DESTDIR)" ]; then depmod -a $$k; fi; \
 	done
+
+# ---- DKMS -----------------------------------------------------------------
+# build/dkms/kpmem-<release>/ is the module's DKMS source tree: Kbuild,
+# kmod/, uapi/linux/kpmem.h and dkms.conf with the release filled in.
+# `dkms add` copies it to /usr/src/kpmem-<release>/; kpmem-dkms ships it.
+DKMS_TREE := $(BUILD)/dkms/kpmem-$(KPMEM_RELEASE)
+DKMS_SRCDIR ?= /usr/src/kpmem-$(KPMEM_RELEASE)
+DKMS_SOURCES = Kbuild kmod/Kbuild $(wildcard kmod/*.[ch]) uapi/linux/kpmem.h
+
+dkms-source:
+	@echo "  DKMS    $(DKMS_TREE)"
+	@rm -rf $(DKMS_TREE) && mkdir -p $(DKMS_TREE)
+	@cp --parents $(DKMS_SOURCES) $(DKMS_TREE)/
+	@sed 's/#MODULE_VERSION#/$(KPMEM_RELEASE)/' dkms.conf > $(DKMS_TREE)/dkms.conf
+
+install-dkms-source: dkms-source
+	@mkdir -p $(DESTDIR)$(DKMS_SRCDIR)
+	@cp -R $(DKMS_TREE)/. $(DESTDIR)$(DKMS_SRCDIR)/
 
 KERNEL_SOURCES = $(wildcard kmod/*.[ch] selftests/kmod/*.[ch]) uapi/linux/kpmem.h
 # compat.h is the one file allowed to test LINUX_VERSION_CODE.
