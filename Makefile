@@ -38,7 +38,7 @@ LINUX_SRC := $(BUILD)/linux-source
 
 .PHONY: all modules user lib tools selftests check bench \
 	deps sparse checkpatch demo clean help \
-	install uninstall modules_install dkms-source install-dkms-source
+	install uninstall modules_install dkms-source install-dkms-source deb
 
 all: modules user
 
@@ -54,6 +54,7 @@ help:
 	@echo '                (PREFIX=/usr/local, DESTDIR=, LIBDIR=$$(PREFIX)/lib/<multiarch>); make uninstall'
 	@echo 'make modules_install  kpmem.ko (only) into /lib/modules/<release>/extra/ for each of KVERS'
 	@echo 'make dkms-source      build/dkms/kpmem-$(KPMEM_RELEASE)/, for dkms add (see dkms.conf)'
+	@echo 'make deb        Debian packages in build/deb/ (kpmem-dkms, libraries, -dev, kpmemctl)'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
 
 deps:
@@ -158,12 +159,21 @@ install: $(INSTALL_TARGETS)
 uninstall: $(UNINSTALL_TARGETS)
 	@if [ -z "$(DESTDIR)" ]; then ldconfig; fi
 
+# ---- Debian packages --------------------------------------------------------
+# build/deb/*.deb, built from a copy of the tree (debian/, dpkg-buildpackage
+# -b), then checked with lintian.  See scripts/build-deb.
+deb:
+	@$(TOP)/scripts/build-deb
+
 # ---- tests ----------------------------------------------------------------
 # `make check` is what CI runs: host unit tests, then every selftest inside
-# guests booting each supported kernel.  The last line is the summary.
+# guests booting each supported kernel.  The last line is the summary.  The
+# Debian packages are built on the host first (selftests/packaging installs
+# them in guests); a failed `make deb` fails that test, not the others.
 check:
 	@$(TOP)/scripts/install-deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory deb || echo "check: make deb failed: the package test will fail" >&2
 	@$(TOP)/selftests/check $(if $(filter command line environment,$(origin KVERS)),$(KVERS))
 
 # Benchmarks run in guests and print tables; they assert no timings.
