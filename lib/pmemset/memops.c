@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Memory operations with persistence: libpmem2's functions for the set's
- * granularity, the matching event before, one DRAIN event after unless the
- * flags skip the drain (NODRAIN, or NOFLUSH which implies it).
+ * granularity, the matching event before, one DRAIN event after unless
+ * NODRAIN is given (as PMDK: NOFLUSH alone drains nothing, since nothing
+ * was flushed, but still fires DRAIN).
  */
 #include <string.h>
 
@@ -33,7 +34,13 @@ static unsigned op_flags(const struct pmemset *set, unsigned flags)
 
 static void after_op(struct pmemset *set, unsigned flags)
 {
-	if (!(flags & (PMEMSET_F_MEM_NODRAIN | PMEMSET_F_MEM_NOFLUSH)) && !pmem2_drains(set, flags))
+	struct pmemset_event_context ctx = { .type = PMEMSET_EVENT_DRAIN };
+
+	if (flags & PMEMSET_F_MEM_NODRAIN || pmem2_drains(set, flags))
+		return;
+	if (flags & PMEMSET_F_MEM_NOFLUSH)
+		pmemset_event_fire(set, &ctx);
+	else
 		pmemset_drain(set);
 }
 

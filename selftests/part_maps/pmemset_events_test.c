@@ -118,6 +118,124 @@ TEST_F(ev, memmove_and_memset_fire_move_and_set)
 	ASSERT_EQ(PMEMSET_F_MEM_NODRAIN, EV(2).data.move.flags);
 }
 
+static int count_events(struct event_log *log, enum pmemset_event t)
+{
+	int n = 0;
+
+	for (int i = 0; i < log->n; i++)
+		n += log->ev[i].type == t;
+	return n;
+}
+
+/*
+ * NOFLUSH does not skip the DRAIN event: PMDK (pmemset.c) fires it after
+ * every memory operation without NODRAIN, and the man page says so.
+ */
+TEST_F(ev, memops_with_noflush_still_fire_drain)
+{
+	static const unsigned flags[] = {
+		PMEMSET_F_MEM_NOFLUSH,
+		PMEMSET_F_MEM_NOFLUSH | PMEMSET_F_MEM_NONTEMPORAL,
+		PMEMSET_F_MEM_NOFLUSH | PMEMSET_F_MEM_WB,
+	};
+	char *p = self->d.addr;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		self->log.n = 0;
+		pmemset_memset(self->set, p, 'a', 256, flags[i]);
+		pmemset_memcpy(self->set, p + 512, p, 256, flags[i]);
+		pmemset_memmove(self->set, p + 64, p + 512, 256, flags[i]);
+		ASSERT_EQ(6, self->log.n) TH_LOG("flags 0x%x", flags[i]);
+		ASSERT_TYPE(0, PMEMSET_EVENT_SET);
+		ASSERT_TYPE(1, PMEMSET_EVENT_DRAIN);
+		ASSERT_TYPE(2, PMEMSET_EVENT_COPY);
+		ASSERT_TYPE(3, PMEMSET_EVENT_DRAIN);
+		ASSERT_TYPE(4, PMEMSET_EVENT_MOVE);
+		ASSERT_TYPE(5, PMEMSET_EVENT_DRAIN);
+		ASSERT_EQ(flags[i], EV(2).data.copy.flags);
+	}
+	ASSERT_PMEMSET(0, pmemset_persist(self->set, p, 1024));
+}
+
+/* NODRAIN, alone or with NOFLUSH, is the only flag that skips DRAIN. */
+TEST_F(ev, memops_with_nodrain_fire_no_drain)
+{
+	static const unsigned flags[] = {
+		PMEMSET_F_MEM_NODRAIN,
+		PMEMSET_F_MEM_NODRAIN | PMEMSET_F_MEM_NOFLUSH,
+		PMEMSET_F_MEM_NODRAIN | PMEMSET_F_MEM_NONTEMPORAL,
+	};
+	char *p = self->d.addr;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		self->log.n = 0;
+		pmemset_memset(self->set, p, 'b', 256, flags[i]);
+		pmemset_memcpy(self->set, p + 512, p, 256, flags[i]);
+		pmemset_memmove(self->set, p + 64, p + 512, 256, flags[i]);
+		ASSERT_EQ(3, self->log.n) TH_LOG("flags 0x%x", flags[i]);
+		ASSERT_EQ(0, count_events(&self->log, PMEMSET_EVENT_DRAIN));
+		ASSERT_EQ(0, count_events(&self->log, PMEMSET_EVENT_FLUSH));
+	}
+	ASSERT_PMEMSET(0, pmemset_drain(self->set));
+}
+
+/* What the COPY/MOVE/SET callback sees at the destination. */
+struct before_op {
+	int checked;
+	int already_done;
+};
+
+static int check_before_op(struct pmemset *set, struct pmemset_event_context *ctx, void *arg)
+{
+	struct before_op *b = arg;
+	const char *dest, *src;
+	size_t len;
+
+	(void)set;
+	switch (ctx->type) {
+	case PMEMSET_EVENT_COPY:
+		dest = ctx->data.copy.dest;
+		src = ctx->data.copy.src;
+		len = ctx->data.copy.len;
+		break;
+	case PMEMSET_EVENT_MOVE:
+		dest = ctx->data.move.dest;
+		src = ctx->data.move.src;
+		len = ctx->data.move.len;
+		break;
+	case PMEMSET_EVENT_SET:
+		b->checked++;
+		b->already_done += ((const char *)ctx->data.set.dest)[0] == (char)ctx->data.set.value;
+		return 0;
+	default:
+		return 0;
+	}
+	b->checked++;
+	b->already_done += memcmp(dest, src, len) == 0;
+	return 0;
+}
+
+/* The operation's event comes before the operation (PMDK's event test). */
+TEST_F(ev, memop_event_fires_before_the_operation)
+{
+	struct before_op b = { 0 };
+	struct pmemset_part_descriptor d;
+	struct pmemset *set;
+	char *p;
+
+	ASSERT_PMEMSET(0, env_set(&set, PMEM2_GRANULARITY_PAGE, check_before_op, &b, NULL));
+	ASSERT_PMEMSET(0, env_map(set, self->src, self->env.part, self->env.part, &d));
+	p = d.addr;
+	memset(p, 0, 3 * 1000);
+	pmemset_memset(set, p, 0xbb, 1000, 0);
+	pmemset_memcpy(set, p + 1000, p, 1000, 0);
+	pmemset_memmove(set, p + 2000, p + 1000, 1000, PMEMSET_F_MEM_NODRAIN);
+	ASSERT_EQ(3, b.checked);
+	ASSERT_EQ(0, b.already_done);
+	ASSERT_EQ((char)0xbb, p[2999]);
+	pmemset_delete(&set);
+}
+
 TEST_F(ev, remove_part_map_fires_part_remove)
 {
 	struct pmemset_part_map *pm;
