@@ -47,6 +47,51 @@ bool headroom_covers(struct pmemset *set, uint64_t addr, uint64_t len)
 	return false;
 }
 
+void headroom_release(struct pmemset *set, uint64_t addr, uint64_t len)
+{
+	struct pmemset_headroom **pp = &set->headroom;
+
+	while (*pp) {
+		struct pmemset_headroom *h = *pp, *tail = NULL;
+		uint64_t end = h->start + h->len;
+		uint64_t a = addr > h->start ? addr : h->start;
+		uint64_t e = addr + len < end ? addr + len : end;
+
+		if (a >= e) {
+			pp = &h->next;
+			continue;
+		}
+		/* a hole in the middle leaves two regions */
+		if (a > h->start && e < end) {
+			tail = calloc(1, sizeof(*tail));
+			if (!tail) {
+				/* keep it reserved: still ours, unmapped with the region */
+				pp = &h->next;
+				continue;
+			}
+		}
+		munmap((void *)(uintptr_t)a, e - a);
+		if (tail) {
+			tail->start = e;
+			tail->len = end - e;
+			tail->next = h->next;
+			h->next = tail;
+			h->len = a - h->start;
+			pp = &tail->next;
+		} else if (a > h->start) {
+			h->len = a - h->start;
+			pp = &h->next;
+		} else if (e < end) {
+			h->start = e;
+			h->len = end - e;
+			pp = &h->next;
+		} else {
+			*pp = h->next;
+			free(h);
+		}
+	}
+}
+
 static bool region_used(struct pmemset *set, const struct pmemset_headroom *h)
 {
 	for (struct pmemset_part *p = set->parts; p; p = p->next)

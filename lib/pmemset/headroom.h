@@ -7,8 +7,10 @@
  * top-down, so the range right after a new mapping is normally taken by an
  * older one.  Each part map placed without a config reservation therefore
  * goes at the start of a private PROT_NONE reservation (kpmem's RESERVED
- * placement) whose rest stays free for parts that extend it.  A removed part
- * turns back into reservation; a region is unmapped when its last part goes.
+ * placement) whose rest stays free for parts that extend it.  A removed part's
+ * range is given back (unmapped: PMDK releases it too, and an application
+ * may map there), which splits or shortens its region; a region, or what is
+ * left of one, is unmapped when no part is in it any more.
  */
 #ifndef PMEMSET_HEADROOM_H
 #define PMEMSET_HEADROOM_H
@@ -32,6 +34,13 @@ int headroom_new(struct pmemset *set, uint64_t len, uint64_t align, uint64_t *ad
 
 /* Is [addr, addr + len) inside one of the set's regions? (lock held) */
 bool headroom_covers(struct pmemset *set, uint64_t addr, uint64_t len);
+
+/*
+ * A part at [addr, addr + len) was removed (the kernel put a reservation
+ * back over it): unmap the share of our regions, splitting a region in two
+ * when the hole is in its middle (lock held).
+ */
+void headroom_release(struct pmemset *set, uint64_t addr, uint64_t len);
 
 /* Unmap regions no part uses any more (lock held, parts list up to date). */
 void headroom_prune(struct pmemset *set);

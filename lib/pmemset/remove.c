@@ -25,6 +25,13 @@ static int remove_err(int ret, uint64_t addr, uint64_t len)
 			   (unsigned long long)(addr + len), strerror(-ret));
 }
 
+/* Give back the address space of removed parts that was our headroom (lock held). */
+static void release_parts(struct pmemset *set, const struct pmemset_part *list)
+{
+	for (const struct pmemset_part *p = list; p; p = p->next)
+		headroom_release(set, (uintptr_t)p->addr, p->len);
+}
+
 static void fire_part_remove(struct pmemset *set, uint64_t addr, uint64_t len)
 {
 	struct pmemset_event_context ctx = { .type = PMEMSET_EVENT_PART_REMOVE };
@@ -78,6 +85,7 @@ int pmemset_remove_part_map(struct pmemset *set, struct pmemset_part_map **part)
 	taken = parts_take(set, (char *)(uintptr_t)info.addr, info.length);
 	pmap_forget(set, pmap->id);
 	placement_prev_removed(set, info.addr, info.length);
+	release_parts(set, taken);
 	headroom_prune(set);
 	set_unlock(set);
 	parts_release(set, taken);
@@ -159,8 +167,12 @@ int pmemset_remove_range(struct pmemset *set, void *addr, size_t len)
 	ctx.data.remove_range.addr = addr;
 	ctx.data.remove_range.len = len;
 	pmemset_event_fire(set, &ctx);
-	if (len == 0 || end < start)
-		return pmemset_err(-EINVAL, "remove range %p + %zu is empty or wraps", addr, len);
+	if (end < start)
+		return pmemset_err(-EINVAL, "remove range %p + %zu wraps around the address space", addr, len);
+	/* an empty range overlaps nothing (the man page's CANNOT_FIND_PART_MAP) */
+	if (len == 0)
+		return pmemset_err(PMEMSET_E_CANNOT_FIND_PART_MAP, "the empty range at %p overlaps no part map",
+				   addr);
 
 	pmemset_deep_flush(set, addr, len);
 
@@ -214,6 +226,7 @@ int pmemset_remove_range(struct pmemset *set, void *addr, size_t len)
 	}
 	/* Split or trimmed part maps get fresh objects on their next lookup. */
 	pmaps_prune(set);
+	release_parts(set, taken);
 	headroom_prune(set);
 out:
 	set_unlock(set);

@@ -140,4 +140,32 @@ TEST_F(rsv, removed_part_returns_to_reservation)
 	ASSERT_EQ(0, pmem2_vm_reservation_delete(&self->rsv));
 }
 
+/*
+ * A part removed from the user's reservation goes back into it: the range
+ * stays reserved (PROT_NONE, nobody else can map there) and the
+ * reservation keeps its size (PMDK's test_part_map_with_set_reservation).
+ */
+TEST_F(rsv, removed_parts_stay_in_the_users_reservation)
+{
+	struct pmemset_part_descriptor d[3];
+	struct pmemset_part_map *pm;
+	size_t part = self->env.part;
+	unsigned char v;
+
+	for (int i = 0; i < 3; i++)
+		ASSERT_PMEMSET(0, env_map(self->set, self->src, (size_t)i * part, part, &d[i]));
+	ASSERT_PMEMSET(0, pmemset_remove_range(self->set, d[1].addr, part));
+	for (int i = 0; i < 3; i += 2) {
+		ASSERT_PMEMSET(0, pmemset_part_map_by_address(self->set, &pm, d[i].addr));
+		ASSERT_PMEMSET(0, pmemset_remove_part_map(self->set, &pm));
+	}
+	ASSERT_EQ(0, count_part_maps(self->set));
+	ASSERT_EQ(self->size, pmem2_vm_reservation_get_size(self->rsv));
+	for (size_t off = 0; off < self->size; off += 4096)
+		ASSERT_EQ(0, mincore(self->base + off, 4096, &v));
+	ASSERT_EQ(MAP_FAILED, mmap(self->base, part, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+				   MAP_FIXED_NOREPLACE, -1, 0));
+	ASSERT_EQ(EEXIST, errno);
+}
+
 TEST_HARNESS_MAIN
