@@ -51,7 +51,9 @@ int kset_part_add_err(int err, const struct kpmem_part_add *req, int eexist)
 		return pmemset_err(PMEMSET_E_INVALID_SOURCE_TYPE,
 				   "the source is neither a device DAX nor a regular file");
 	case EACCES:
-		return pmemset_err(err, "the source's file is not open for reading and writing");
+		/* PMDK: every failure to create the mapping is INVALID_PMEM2_MAP */
+		return pmemset_err(PMEMSET_E_INVALID_PMEM2_MAP,
+				   "cannot map the part: the source's file is not open for reading and writing");
 	case EINVAL:
 		return pmemset_err(PMEMSET_E_INVALID_OFFSET_VALUE,
 				   "kpmem refused offset 0x%llx length 0x%llx at 0x%llx: not aligned to the source's alignment, or a bad placement",

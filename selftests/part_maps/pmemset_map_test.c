@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "../lib/pmemset_guest.h"
+#include "../lib/pmemset_fail_alloc.h"
 
 FIXTURE(map) {
 	struct src_env env;
@@ -308,6 +309,70 @@ TEST_F(map, set_is_refused_in_forked_child)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
+}
+
+/*
+ * PMDK's test_part_map_enomem: a map that cannot allocate its part map
+ * fails with -ENOMEM and leaves nothing behind.  Extending a part map
+ * allocates only inside libpmem2, whose failures PMDK reports as
+ * INVALID_PMEM2_MAP; the part map keeps its size and the set works
+ * normally afterwards.  On device DAX libpmem2 reads the source's size
+ * through libndctl, which needs memory first and fails in its own way
+ * (as it would under PMDK): only "fails, changes nothing" is checked there.
+ */
+TEST_F(map, map_without_memory_is_enomem_and_maps_nothing)
+{
+	bool devdax = self->env.kind == KIND_DEVDAX;
+	struct pmemset_map_config *mc;
+	struct pmemset_part_descriptor d;
+	struct pmemset_part_map *pm;
+	size_t part = self->env.part;
+	int ret;
+
+	/* libpmem2 allocates its message buffer at its first error, or aborts */
+	(void)pmem2_errormsg();
+	ASSERT_PMEMSET(0, pmemset_map_config_new(&mc));
+	pmemset_map_config_set_length(mc, part);
+	ret = WITHOUT_MEMORY(pmemset_map(self->set, self->src, mc, &d));
+	ASSERT_TRUE(devdax ? ret != 0 : ret == -ENOMEM) TH_LOG("%d: %s", ret, pmemset_errormsg());
+	ASSERT_NE(0, (int)strlen(pmemset_errormsg()));
+	ASSERT_EQ(0, count_part_maps(self->set));
+
+	ASSERT_PMEMSET(0, pmemset_set_contiguous_part_coalescing(self->set, PMEMSET_COALESCING_FULL));
+	ASSERT_PMEMSET(0, pmemset_map(self->set, self->src, mc, &d));
+	ASSERT_EQ(part, d.size);
+	ret = WITHOUT_MEMORY(pmemset_map(self->set, self->src, mc, NULL));
+	ASSERT_TRUE(devdax ? ret != 0 : ret == PMEMSET_E_INVALID_PMEM2_MAP)
+		TH_LOG("%d: %s", ret, pmemset_errormsg());
+	ASSERT_EQ(1, count_part_maps(self->set));
+	ASSERT_PMEMSET(0, pmemset_part_map_by_address(self->set, &pm, d.addr));
+	ASSERT_EQ(part, pmemset_descriptor_part_map(pm).size);
+	pmemset_part_map_drop(&pm);
+	ASSERT_PMEMSET(0, pmemset_map(self->set, self->src, mc, &d));
+	ASSERT_EQ(2 * part, d.size);
+	memset(d.addr, 6, d.size);
+	pmemset_map_config_delete(&mc);
+}
+
+/*
+ * A pmem2 source on a descriptor opened read-only cannot be mapped for
+ * writing: PMDK reports every failure to create the mapping as
+ * INVALID_PMEM2_MAP.
+ */
+TEST_F(map, read_only_pmem2_source_is_invalid_pmem2_map)
+{
+	struct pmemset_source *src;
+	struct pmem2_source *p2;
+	int fd = open(self->env.path, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pmem2_source_from_fd(&p2, fd));
+	ASSERT_PMEMSET(0, pmemset_source_from_pmem2(&src, p2));
+	ASSERT_PMEMSET(PMEMSET_E_INVALID_PMEM2_MAP, env_map(self->set, src, 0, self->env.part, NULL));
+	ASSERT_EQ(0, count_part_maps(self->set));
+	pmemset_source_delete(&src);
+	pmem2_source_delete(&p2);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

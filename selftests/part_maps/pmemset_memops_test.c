@@ -79,6 +79,30 @@ TEST_F(mem, memcpy_all_flags_and_offsets)
 			}
 }
 
+/*
+ * PMDK's pmemset_memcpy: copies between two halves of one part, from the
+ * upper half down and from the lower half up, every flag and offset.
+ */
+TEST_F(mem, memcpy_within_pmem_both_directions)
+{
+	char *lower = self->pmem, *upper = self->pmem + self->len / 2;
+	char ref[LEN];
+
+	for (int dir = 0; dir < 2; dir++)
+		for (size_t f = 0; f < NFLAGS; f++)
+			for (size_t a = 0; a < NOFFS; a++) {
+				char *src = (dir ? lower : upper) + offs[a];
+				char *dst = (dir ? upper : lower) + 2 * LEN * f + offs[(a + 1) % NOFFS];
+
+				pattern(src, LEN, (int)(dir + f + a));
+				memcpy(ref, src, LEN);
+				ASSERT_EQ((void *)dst, pmemset_memcpy(self->set, dst, src, LEN, flag_sets[f]));
+				if (flag_sets[f] & PMEMSET_F_MEM_NOFLUSH)
+					pmemset_persist(self->set, dst, LEN);
+				ASSERT_EQ(0, memcmp(dst, ref, LEN)) TH_LOG("flags 0x%x", flag_sets[f]);
+			}
+}
+
 TEST_F(mem, memmove_overlapping_both_directions)
 {
 	char ref[3 * LEN];

@@ -187,6 +187,68 @@ TEST_F_TIMEOUT(part, remove_many_part_maps_from_the_middle, 300)
 	free(d);
 }
 
+/*
+ * PMDK's test_remove_multiple_part_maps: walk to the middle part map with
+ * first/next, dropping each reference on the way, and remove it with the
+ * one reference left; repeat until the set is empty.
+ */
+TEST_F_TIMEOUT(part, remove_middle_part_map_found_by_walking, 300)
+{
+	int n = (int)(self->env.capacity / self->env.part);
+	struct pmemset_part_map *pm, *next;
+	struct pmemset_part_descriptor d;
+
+	if (n > 20)
+		n = 20;
+	for (int i = 0; i < n; i++)
+		ASSERT_PMEMSET(0, env_map(self->set, self->src, 0, self->env.part, &d));
+	while (n) {
+		pmemset_first_part_map(self->set, &pm);
+		ASSERT_NE(NULL, pm);
+		for (int i = 0; i < n / 2; i++) {
+			pmemset_next_part_map(self->set, pm, &next);
+			ASSERT_NE(NULL, next);
+			pmemset_part_map_drop(&pm);
+			pm = next;
+		}
+		ASSERT_PMEMSET(0, pmemset_remove_part_map(self->set, &pm));
+		ASSERT_EQ(NULL, pm);
+		n--;
+		ASSERT_EQ(n, count_part_maps(self->set));
+	}
+	pmemset_first_part_map(self->set, &pm);
+	ASSERT_EQ(NULL, pm);
+}
+
+/*
+ * PMDK's test_part_map_next: two parts of different sizes from the same
+ * offset; the lower one comes first and each keeps its size.
+ */
+TEST_F(part, part_maps_of_one_offset_keep_their_sizes)
+{
+	struct pmemset_part_descriptor d[2], a, b;
+	struct pmemset_part_map *pm, *next;
+	size_t part = self->env.part;
+
+	ASSERT_PMEMSET(0, env_map(self->set, self->src, 0, part, &d[0]));
+	ASSERT_PMEMSET(0, env_map(self->set, self->src, 0, 2 * part, &d[1]));
+	pmemset_first_part_map(self->set, &pm);
+	ASSERT_NE(NULL, pm);
+	pmemset_next_part_map(self->set, pm, &next);
+	ASSERT_NE(NULL, next);
+	a = pmemset_descriptor_part_map(pm);
+	b = pmemset_descriptor_part_map(next);
+	ASSERT_LT((char *)a.addr, (char *)b.addr);
+	ASSERT_NE(a.size, b.size);
+	ASSERT_EQ(3 * part, a.size + b.size);
+	/* both show the same bytes of the source */
+	((char *)d[0].addr)[100] = 'q';
+	ASSERT_PMEMSET(0, pmemset_persist(self->set, (char *)d[0].addr + 100, 1));
+	ASSERT_EQ('q', ((volatile char *)d[1].addr)[100]);
+	pmemset_part_map_drop(&pm);
+	pmemset_part_map_drop(&next);
+}
+
 TEST_F(part, drop_leaves_part_map_in_set)
 {
 	struct pmemset_part_descriptor d;

@@ -5,6 +5,7 @@
  * all (they run under a seccomp filter that kills on msync, fsync and
  * friends), while page-granularity parts msync; deep flush per part.
  */
+#include <dlfcn.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -138,6 +139,70 @@ TEST_F(persist, deep_flush_of_mapped_and_unmapped_ranges)
 	ASSERT_PMEMSET(0, pmemset_deep_flush(self->set, (char *)d.addr + part / 2, 2 * part));
 	ASSERT_PMEMSET(0, pmemset_deep_flush(self->set, (char *)d.addr + 4096, 64));
 	ASSERT_PMEMSET(0, pmemset_deep_flush(self->set, &outside, 1));
+}
+
+/*
+ * Calls into libpmem2's deep flush, counted: the program's definition
+ * interposes libpmem2's for libpmemset (as PMDK's test mocks it).
+ */
+static int deep_flushes;
+
+int pmem2_deep_flush(struct pmem2_map *map, void *ptr, size_t size)
+{
+	static int (*real)(struct pmem2_map *, void *, size_t);
+
+	if (!real)
+		real = (int (*)(struct pmem2_map *, void *, size_t))dlsym(RTLD_NEXT, "pmem2_deep_flush");
+	deep_flushes++;
+	return real ? real(map, ptr, size) : -ENOSYS;
+}
+
+/* deep_flush(offset, len) in parts from @base; Return: libpmem2 calls made. */
+static int df_calls(struct pmemset *set, char *base, double off, double len, size_t part)
+{
+	deep_flushes = 0;
+	if (pmemset_deep_flush(set, base + (ptrdiff_t)(off * (double)part), (size_t)(len * (double)part)))
+		return -1;
+	return deep_flushes;
+}
+
+/*
+ * PMDK's pmemset_deep_flush tests: on DAX parts one libpmem2 deep flush per
+ * part the range touches, clipped to it, none outside the parts.  Page-cache
+ * parts are msync'ed by the library itself (see README, libpmem2
+ * workaround), so they make no libpmem2 call.
+ */
+TEST_F_TIMEOUT(persist, deep_flush_once_per_part_touched, 300)
+{
+	struct pmemset_part_descriptor d, other;
+	size_t part = self->env.part;
+	bool dax = self->env.kind != KIND_FILE;
+	char *b, *lo, *hi;
+
+	ASSERT_PMEMSET(0, pmemset_set_contiguous_part_coalescing(self->set, PMEMSET_COALESCING_FULL));
+	for (int i = 0; i < 8; i++)
+		ASSERT_PMEMSET(0, env_map(self->set, self->src, (size_t)i * part, part, &d));
+	ASSERT_EQ(8 * part, d.size);
+	b = d.addr;
+	ASSERT_EQ(dax ? 8 : 0, df_calls(self->set, b, 0, 8, part));
+	ASSERT_EQ(dax ? 4 : 0, df_calls(self->set, b, 4, 8, part));
+	ASSERT_EQ(dax ? 3 : 0, df_calls(self->set, b, 0.5, 2, part));
+	ASSERT_EQ(dax ? 1 : 0, df_calls(self->set, b, 2.25, 0.25, part));
+	ASSERT_EQ(dax ? 3 : 0, df_calls(self->set, b, 1.5, 2, part));
+	ASSERT_EQ(dax ? 1 : 0, df_calls(self->set, b, 5, 1, part));
+	ASSERT_EQ(dax ? 2 : 0, df_calls(self->set, b, 5, 1.5, part));
+	ASSERT_EQ(dax ? 8 : 0, df_calls(self->set, b, 0, 9, part));
+	ASSERT_EQ(0, df_calls(self->set, b, -1, 0.5, part));
+	ASSERT_EQ(0, df_calls(self->set, b, 8, 1, part));
+
+	/* two part maps apart, one range over both and what lies between */
+	ASSERT_PMEMSET(0, pmemset_set_contiguous_part_coalescing(self->set, PMEMSET_COALESCING_NONE));
+	ASSERT_PMEMSET(0, env_map(self->set, self->src, 8 * part, part, &other));
+	lo = (char *)other.addr < b ? other.addr : b;
+	hi = (char *)other.addr < b ? b + 8 * part : (char *)other.addr + part;
+	deep_flushes = 0;
+	ASSERT_PMEMSET(0, pmemset_deep_flush(self->set, lo, (size_t)(hi - lo)));
+	ASSERT_EQ(dax ? 9 : 0, deep_flushes);
 }
 
 TEST_F(persist, persist_before_any_part_is_harmless)
