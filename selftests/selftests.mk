@@ -38,6 +38,14 @@ $(BUILD)/selftests/unit/rpmem_target_test: TEST_LDLIBS := $(BUILD)/lib/rpmem/tar
 $(BUILD)/selftests/unit/rpmem_env_test: TEST_LDLIBS := $(BUILD)/lib/rpmem/env.o
 $(BUILD)/selftests/unit/rpmem_fake_module_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
 
+# kpmem's pool header against Debian's libpmemobj and pmempool: the module's
+# pure header code (kmod/rpmem_pool_hdr.c) built in user space over the
+# kernel stand-ins of selftests/unit/kshim.
+$(BUILD)/selftests/unit/pool_hdr_test: kmod/rpmem_pool_hdr.c kmod/rpmem_pool_hdr.h \
+	$(wildcard selftests/unit/kshim/*/*.h)
+$(BUILD)/selftests/unit/pool_hdr_test: SELFTEST_CFLAGS += -I$(TOP)/selftests/unit/kshim
+$(BUILD)/selftests/unit/pool_hdr_test: TEST_LDLIBS := -lpmemobj
+
 # The real-client test loads Debian's libpmemobj, which dlopen()s
 # librpmem.so.1: the executable's RPATH (not RUNPATH) makes that ours.
 $(BUILD)/selftests/rpmem/pmemobj_replica_test: $(LIBRPMEM)
