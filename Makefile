@@ -65,6 +65,9 @@ deps:
 # modules are a tree of their own below it (selftests/kmod/Kbuild, built
 # with M= pointing there), so a modules_install of the first never sees
 # them.  build-kmod passes its extra arguments last: the second M= wins.
+# build/kernel/<release>/debug-hooks/ is kpmem.ko with the stall points the
+# race tests drive (kmod/debug_hook.h); selftests/rpmem/with_debug_hooks
+# loads it for one test.  It is never installed.
 TEST_KMOD_DIR = $(BUILD)/kernel/$$k/selftests/kmod
 modules:
 	@test -n "$(KVERS)" || { echo "no supported kernel headers installed: run make deps" >&2; exit 1; }
@@ -72,6 +75,7 @@ modules:
 		echo "  KMOD    $$k"; \
 		$(TOP)/scripts/build-kmod $$k -s; \
 		$(TOP)/scripts/build-kmod $$k -s M=$(TEST_KMOD_DIR); \
+		$(TOP)/scripts/build-kmod $$k --debug-hooks -s; \
 	done
 
 sparse:
@@ -122,7 +126,10 @@ KERNEL_SOURCES = $(wildcard kmod/*.[ch] selftests/kmod/*.[ch]) uapi/linux/kpmem.
 # compat.h is the one file allowed to test LINUX_VERSION_CODE.
 checkpatch: $(LINUX_SRC)/scripts/checkpatch.pl
 	@$(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --quiet \
-		-f $(filter-out kmod/compat.h,$(KERNEL_SOURCES))
+		-f $(filter-out kmod/compat.h kmod/kpmem_trace.h,$(KERNEL_SOURCES))
+	@# TRACE_EVENT's own layout: lines ending in "(", arguments on the next line.
+	@$(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --quiet \
+		--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f kmod/kpmem_trace.h
 	@$(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --quiet \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kmod/compat.h
 	@echo "checkpatch: clean"

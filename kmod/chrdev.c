@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/uaccess.h>
@@ -26,11 +27,33 @@ static long kpmem_ioctl_get_version(void __user *argp)
 	return 0;
 }
 
-static long kpmem_dev_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
+/*
+ * What a /dev/kpmem command needs beyond an open device: module-wide
+ * administration (exports) needs CAP_SYS_ADMIN, checked before the
+ * argument is read.  Everything else checks what it needs itself (a set
+ * or pool belongs to the address space that made it).
+ */
+static int kpmem_dev_ioctl_permission(unsigned int cmd)
+{
+	switch (cmd) {
+	case KPMEM_IOC_EXPORT_ADD:
+	case KPMEM_IOC_EXPORT_REMOVE:
+	case KPMEM_IOC_EXPORT_LIST:
+		return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+	default:
+		return 0;
+	}
+}
+
+/* Every command of /dev/kpmem; the set and pool files have their own. */
+static long kpmem_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	int ret;
 
+	ret = kpmem_dev_ioctl_permission(cmd);
+	if (ret)
+		return ret;
 	switch (cmd) {
 	case KPMEM_IOC_GET_VERSION:
 		return kpmem_ioctl_get_version(argp);
@@ -38,8 +61,14 @@ static long kpmem_dev_ioctl(struct file *file, unsigned int cmd,
 		return kpmem_set_create(argp);
 	case KPMEM_IOC_POOL_CONNECT:
 		return kpmem_pool_connect(argp);
+	case KPMEM_IOC_EXPORT_ADD:
+		return kpmem_export_add(argp);
+	case KPMEM_IOC_EXPORT_REMOVE:
+		return kpmem_export_remove(argp);
+	case KPMEM_IOC_EXPORT_LIST:
+		return kpmem_export_list(argp);
 	default:
-		return kpmem_export_ioctl(cmd, argp);
+		return -ENOTTY;
 	}
 }
 

@@ -40,4 +40,11 @@ static inline void kpmem_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
 }
 #endif
 
+/* Tracepoints: 6.10 made __assign_str() take the field alone. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define kpmem_assign_str(dst, src)	do { (void)(src); __assign_str(dst); } while (0)
+#else
+#define kpmem_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
 #endif /* KPMEM_COMPAT_H */

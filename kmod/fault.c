@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Allocation-failure injection, for tests: every setup path's allocations
- * go through kpmem_alloc(), and fail_alloc_nth=N makes the N-th of them
- * (counted from the write) fail once, so a test can walk N = 1, 2, ...
+ * Allocation-failure injection, for tests: the allocations wrapped in
+ * kpmem_alloc() (the module's own objects: sets, parts, part maps,
+ * exports, pool headers; not those the RDMA core makes for us, such as
+ * PDs, CQs, QPs and MRs) count, and fail_alloc_nth=N makes the N-th of
+ * them (counted from the write) fail once, so a test can walk N = 1, 2, ...
  * through an operation and check that each failure unwinds cleanly.  The
- * parameter reads back 0 once the failure was injected.
+ * parameter reads back 0 once the failure was injected.  The kernel's own
+ * fault injection (failslab, fail_page_alloc, fail-nth) reaches every
+ * allocation; it needs a kernel built with it.
  */
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>

@@ -68,7 +68,7 @@ static bool kpmem_range_is_reservation(struct mm_struct *mm, unsigned long start
 
 static struct kpmem_part *kpmem_part_alloc(void)
 {
-	struct kpmem_part *part = kpmem_alloc(kzalloc(sizeof(*part), GFP_KERNEL));
+	struct kpmem_part *part = kpmem_alloc(kzalloc(sizeof(*part), GFP_KERNEL_ACCOUNT));
 
 	if (part)
 		kpmem_live_inc(KPMEM_LIVE_PARTS);
@@ -90,7 +90,7 @@ void kpmem_part_free(struct kpmem_part *part)
 
 struct kpmem_pmap *kpmem_pmap_alloc(void)
 {
-	struct kpmem_pmap *pmap = kpmem_alloc(kzalloc(sizeof(*pmap), GFP_KERNEL));
+	struct kpmem_pmap *pmap = kpmem_alloc(kzalloc(sizeof(*pmap), GFP_KERNEL_ACCOUNT));
 
 	if (pmap)
 		kpmem_live_inc(KPMEM_LIVE_PART_MAPS);

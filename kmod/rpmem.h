@@ -13,7 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/socket.h>
 
-struct kpmem_target_conn;
+struct kpmem_tconn;
 
 struct kpmem_export_stats {
 	atomic64_t connections;
@@ -60,17 +60,26 @@ struct kpmem_export {
 	u8 key[KPMEM_KEY_MAX];
 	struct mutex lock;		/* the pool header / @has_pool */
 	bool has_pool;			/* NOHDRS exports: a pool was created */
+	struct file *state_file;	/* KPMEM_EXPORT_STATE_FD: keeps @has_pool */
+	u64 state_seq;			/* the newest record in @state_file */
 	bool removed;			/* under the export list lock */
-	struct kpmem_target_conn *conn;	/* under the export list lock */
+	struct kpmem_tconn *conn;	/* under the export list lock */
 	struct kpmem_export_stats stats;
 };
 
+/* rpmem_export_state.c */
+int kpmem_export_state_open(struct kpmem_export *exp, int fd);
+int kpmem_export_state_save(struct kpmem_export *exp);
+void kpmem_export_state_close(struct kpmem_export *exp);
+
 /* rpmem_export.c */
-long kpmem_export_ioctl(unsigned int cmd, void __user *argp);
+long kpmem_export_add(void __user *argp);
+long kpmem_export_remove(void __user *argp);
+long kpmem_export_list(void __user *argp);
 struct kpmem_export *kpmem_export_get(const char *name);
 void kpmem_export_put(struct kpmem_export *exp);
-int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_target_conn *conn);
-void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_target_conn *conn);
+int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_tconn *conn);
+void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_tconn *conn);
 bool kpmem_export_allows(struct kpmem_export *exp, const struct sockaddr *peer);
 int kpmem_export_write(struct kpmem_export *exp, u64 offset, const void *src, size_t len);
 void kpmem_export_writeback(struct kpmem_export *exp, u64 offset, size_t len);
@@ -83,24 +92,33 @@ void kpmem_exports_remove_all(void);
 
 /* rpmem_target.c */
 int kpmem_target_init(void);
+void kpmem_target_stop(void);
 void kpmem_target_exit(void);
 int kpmem_target_listen_get(void);
 void kpmem_target_listen_put(void);
 u32 kpmem_target_port_listening(void);
-void kpmem_target_conn_kill(struct kpmem_target_conn *conn);
-void kpmem_target_conn_peer(struct kpmem_target_conn *conn, struct kpmem_sockaddr *peer);
+void kpmem_target_conn_kill(struct kpmem_tconn *conn);
+void kpmem_target_conn_peer(struct kpmem_tconn *conn, struct kpmem_sockaddr *peer);
 
-/* rpmem_initiator.c */
+/* rpmem_pool.c */
 long kpmem_pool_connect(void __user *argp);
 void kpmem_initiator_init(void);
 void kpmem_initiator_exit(void);
 
 /* rpmem_auth.c */
+struct kpmem_wire_hello;
+struct kpmem_wire_hello_reply;
+struct kpmem_wire_seg;
 bool kpmem_auth_key_ok(const u8 *key, u32 key_len);
-int kpmem_auth_proof(const u8 *key, u32 key_len, const u8 *challenge, const char *name, u32 op,
-		     u8 *proof);
-int kpmem_auth_check(const u8 *key, u32 key_len, const u8 *challenge, const char *name, u32 op,
-		     const u8 *proof);
+int kpmem_auth_conn_key(const u8 *psk, u32 psk_len, const u8 *nonce_i, const u8 *nonce_t,
+			u8 *key);
+int kpmem_auth_hello_mac(const u8 *key, const struct sockaddr *initiator,
+			 const struct sockaddr *target, const struct kpmem_wire_hello *hello,
+			 u8 *mac);
+int kpmem_auth_reply_mac(const u8 *key, const u8 *hello_mac,
+			 const struct kpmem_wire_hello_reply *reply,
+			 const struct kpmem_wire_seg *segs, u32 nsegs, u8 *mac);
+bool kpmem_auth_mac_equal(const u8 *a, const u8 *b);
 
 /* rpmem_uring.c */
 int kpmem_uring_init(void);

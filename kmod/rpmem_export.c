@@ -5,7 +5,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -17,24 +16,20 @@
 #include <linux/mman.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 
 #include "compat.h"
 #include "kpmem.h"
 #include "rpmem.h"
+#include "rpmem_pool_hdr.h"
 
 static LIST_HEAD(kpmem_exports);
 static DEFINE_MUTEX(kpmem_exports_lock);	/* the list, and each export's @conn */
-
-/* On-media pool header, at offset 0 of an export that keeps one. */
-#define KPMEM_POOL_HDR_MAGIC	0x014c504d454d504bULL	/* "KPMEMPL\1" */
-struct kpmem_pool_hdr_media {
-	__le64 magic;
-	__le64 pool_size;
-	struct kpmem_pool_attr attr;
-};
+static DECLARE_WAIT_QUEUE_HEAD(kpmem_export_detached);	/* an export's @conn let go */
 
 /* Undo kpmem_export_pin_devdax() (nothing for file exports). */
 static void kpmem_export_unpin(struct kpmem_export *exp)
@@ -57,6 +52,7 @@ static void kpmem_export_release(struct kref *ref)
 	struct kpmem_export *exp = container_of(ref, struct kpmem_export, ref);
 
 	kpmem_export_unpin(exp);
+	kpmem_export_state_close(exp);
 	fput(exp->file);
 	mutex_destroy(&exp->lock);
 	kfree_sensitive(exp);
@@ -181,6 +177,12 @@ void kpmem_export_writeback(struct kpmem_export *exp, u64 offset, size_t len)
  * @len: length, non-zero
  * @deep: deep persist requested
  *
+ * On device DAX the range is already out of the CPU caches (written with
+ * non-temporal stores, or written back by kpmem_export_writeback()): what
+ * is left is a fence, and for a deep persist the region's flush, both of
+ * which cover everything before them, so the range itself is not needed.
+ * A file is synced over the range.
+ *
  * Return: 0 or a negative errno.
  */
 int kpmem_export_persist(struct kpmem_export *exp, u64 offset, size_t len, bool deep)
@@ -227,44 +229,173 @@ int kpmem_export_read(struct kpmem_export *exp, u64 offset, void *dst, size_t le
 	return n == len ? 0 : -EIO;
 }
 
-/* Called with exp->lock held. */
-int kpmem_export_pool_get(struct kpmem_export *exp, bool *exists, struct kpmem_pool_attr *attr)
+/*
+ * The pool header (rpmem_pool_hdr.h): PMDK's, at offset 0 of an export
+ * that keeps one.  It is all the export records about its pool: the pool
+ * size rpmem_create() asked for is not kept (HELLO checks every pool size
+ * against the export's, as rpmemd checks it against its pool set's).
+ */
+
+/* Read and classify the header; a buffer the caller frees, or an ERR_PTR. */
+static struct kpmem_pmdk_hdr *kpmem_export_hdr_read(struct kpmem_export *exp,
+						    enum kpmem_pool_hdr_kind *kind,
+						    struct kpmem_pool_attr *attr)
 {
-	struct kpmem_pool_hdr_media hdr;
+	struct kpmem_pmdk_hdr *hdr = kpmem_alloc(kmalloc(sizeof(*hdr), GFP_KERNEL));
 	int ret;
 
+	if (!hdr)
+		return ERR_PTR(-ENOMEM);
+	ret = kpmem_export_read(exp, 0, hdr, sizeof(*hdr));
+	if (ret) {
+		kfree(hdr);
+		return ERR_PTR(ret);
+	}
+	*kind = kpmem_pool_hdr_parse(hdr, attr);
+	return hdr;
+}
+
+static int kpmem_export_hdr_write(struct kpmem_export *exp, const struct kpmem_pmdk_hdr *hdr)
+{
+	int ret = kpmem_export_write(exp, 0, hdr, sizeof(*hdr));
+
+	return ret ?: kpmem_export_persist(exp, 0, sizeof(*hdr), true);
+}
+
+static void kpmem_export_old_hdr_refused(struct kpmem_export *exp)
+{
+	pr_warn_ratelimited("export '%s' holds a kpmem 0.1 pool header, not PMDK's: its pool is refused (EUCLEAN) until converted (kpmemctl export-remove, then export-add --convert-header)\n",
+			    exp->name);
+}
+
+/**
+ * kpmem_export_pool_get() - the export's pool, if it holds one
+ * @exp: the export, its lock held
+ * @exists: out: a pool was created and not removed
+ * @attr: out: its attributes; zero without a pool or a header
+ *
+ * Only PMDK's header with a valid checksum is a pool; an export whose
+ * first 4096 bytes hold anything else holds none (and rpmem_create() may
+ * make one there), except kpmem 0.1's header, which nothing but
+ * KPMEM_EXPORT_CONVERT_HDR may overwrite.
+ *
+ * Return: 0; -EUCLEAN for kpmem 0.1's header (logged); another negative
+ * errno when the header cannot be read.
+ */
+int kpmem_export_pool_get(struct kpmem_export *exp, bool *exists, struct kpmem_pool_attr *attr)
+{
+	enum kpmem_pool_hdr_kind kind;
+	struct kpmem_pmdk_hdr *hdr;
+
+	memset(attr, 0, sizeof(*attr));
 	if (exp->flags & KPMEM_EXPORT_NOHDRS) {
 		*exists = exp->has_pool;
-		memset(attr, 0, sizeof(*attr));
 		return 0;
 	}
-	ret = kpmem_export_read(exp, 0, &hdr, sizeof(hdr));
-	if (ret)
-		return ret;
-	*exists = le64_to_cpu(hdr.magic) == KPMEM_POOL_HDR_MAGIC;
-	*attr = hdr.attr;
+	hdr = kpmem_export_hdr_read(exp, &kind, attr);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	kfree(hdr);
+	if (kind == KPMEM_POOL_HDR_OLD) {
+		memset(attr, 0, sizeof(*attr));
+		kpmem_export_old_hdr_refused(exp);
+		return -EUCLEAN;
+	}
+	*exists = kind == KPMEM_POOL_HDR_PMDK;
 	return 0;
 }
 
-/* Called with exp->lock held.  @attr NULL: the pool is removed. */
+/**
+ * kpmem_export_pool_set() - create, re-attribute or remove the export's pool
+ * @exp: the export, its lock held
+ * @pool_size: not recorded (see above)
+ * @attr: the attributes; NULL: the pool is removed
+ *
+ * Over PMDK's header (rpmem_set_attr()) the attributes change and the
+ * creation time and shutdown state stay, as rpmemd's set_attr does; over
+ * anything else a new header is made, created now.  Removing zeroes the
+ * header.  Persisted (deep) before returning.
+ *
+ * Return: 0 or a negative errno; -EUCLEAN over kpmem 0.1's header.
+ */
 int kpmem_export_pool_set(struct kpmem_export *exp, u64 pool_size,
 			  const struct kpmem_pool_attr *attr)
 {
-	struct kpmem_pool_hdr_media hdr = { };
+	enum kpmem_pool_hdr_kind kind;
+	struct kpmem_pool_attr cur;
+	struct kpmem_pmdk_hdr *hdr;
 	int ret;
 
 	if (exp->flags & KPMEM_EXPORT_NOHDRS) {
+		bool had_pool = exp->has_pool;
+
+		/*
+		 * Nothing on the media says a pool exists: the state file
+		 * must, before the initiator is told so.
+		 */
 		exp->has_pool = !!attr;
-		return 0;
+		ret = kpmem_export_state_save(exp);
+		if (ret) {
+			exp->has_pool = had_pool;
+			pr_err_ratelimited("export '%s': cannot record its pool in its state file: %d\n",
+					   exp->name, ret);
+		}
+		return ret;
 	}
-	if (attr) {
-		hdr.magic = cpu_to_le64(KPMEM_POOL_HDR_MAGIC);
-		hdr.pool_size = cpu_to_le64(pool_size);
-		hdr.attr = *attr;
+	hdr = kpmem_export_hdr_read(exp, &kind, &cur);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	if (kind == KPMEM_POOL_HDR_OLD) {
+		kpmem_export_old_hdr_refused(exp);
+		ret = -EUCLEAN;
+		goto out;
 	}
-	ret = kpmem_export_write(exp, 0, &hdr, sizeof(hdr));
-	if (!ret)
-		ret = kpmem_export_persist(exp, 0, sizeof(hdr), true);
+	if (!attr) {
+		memset(hdr, 0, sizeof(*hdr));
+	} else if (kind == KPMEM_POOL_HDR_PMDK) {
+		kpmem_pool_hdr_set_attr(hdr, attr);
+	} else {
+		if (kind == KPMEM_POOL_HDR_INVALID)
+			pr_info_ratelimited("export '%s': creating a pool over a first page that held no pool header but was not zero\n",
+					    exp->name);
+		kpmem_pool_hdr_create(hdr, attr, ktime_get_real_seconds());
+	}
+	ret = kpmem_export_hdr_write(exp, hdr);
+out:
+	kfree(hdr);
+	return ret;
+}
+
+/*
+ * export-add, before the export is listed: kpmem 0.1's header is converted
+ * into PMDK's with KPMEM_EXPORT_CONVERT_HDR, and otherwise only reported
+ * (HELLO refuses its pool).  Anything else at offset 0 is left alone.
+ */
+static int kpmem_export_pool_prepare(struct kpmem_export *exp)
+{
+	bool convert = exp->flags & KPMEM_EXPORT_CONVERT_HDR;
+	enum kpmem_pool_hdr_kind kind;
+	struct kpmem_pool_attr attr;
+	struct kpmem_pmdk_hdr *hdr;
+	int ret = 0;
+
+	exp->flags &= ~KPMEM_EXPORT_CONVERT_HDR;
+	if (exp->flags & KPMEM_EXPORT_NOHDRS)
+		return convert ? -EINVAL : 0;
+	hdr = kpmem_export_hdr_read(exp, &kind, &attr);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	if (kind == KPMEM_POOL_HDR_OLD && !convert) {
+		pr_warn("export '%s' holds a kpmem 0.1 pool header: initiators are refused until it is converted (export-add --convert-header)\n",
+			exp->name);
+	} else if (kind == KPMEM_POOL_HDR_OLD) {
+		kpmem_pool_hdr_create(hdr, &attr, ktime_get_real_seconds());
+		ret = kpmem_export_hdr_write(exp, hdr);
+		if (!ret)
+			pr_info("export '%s': converted its kpmem 0.1 pool header into PMDK's pool header (signature '%.8s')\n",
+				exp->name, hdr->signature);
+	}
+	kfree(hdr);
 	return ret;
 }
 
@@ -316,7 +447,7 @@ struct kpmem_export *kpmem_export_get(const char *name)
  * Return: 0, -EBUSY when another initiator holds it, -ENOENT when it was
  * removed meanwhile.
  */
-int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_target_conn *conn)
+int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_tconn *conn)
 {
 	int ret = 0;
 
@@ -331,12 +462,31 @@ int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_target_conn *conn
 	return ret;
 }
 
-void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_target_conn *conn)
+/**
+ * kpmem_export_detach() - @conn no longer uses the export
+ * @exp: the export
+ * @conn: the connection, which can no longer write to it
+ *
+ * Another initiator may attach from now on, and a forced removal waiting
+ * for @conn returns.
+ */
+void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_tconn *conn)
 {
 	mutex_lock(&kpmem_exports_lock);
 	if (exp->conn == conn)
 		exp->conn = NULL;
 	mutex_unlock(&kpmem_exports_lock);
+	wake_up_all(&kpmem_export_detached);
+}
+
+static bool kpmem_export_let_go(struct kpmem_export *exp, struct kpmem_tconn *conn)
+{
+	bool gone;
+
+	mutex_lock(&kpmem_exports_lock);
+	gone = exp->conn != conn;
+	mutex_unlock(&kpmem_exports_lock);
+	return gone;
 }
 
 /* Is @peer allowed by @allow (address and prefix of the same family)? */
@@ -401,7 +551,13 @@ static int kpmem_export_check_allow(const struct kpmem_export_add *req)
 	return 0;
 }
 
-static long kpmem_export_add(void __user *argp)
+/**
+ * kpmem_export_add() - KPMEM_IOC_EXPORT_ADD (the caller checked CAP_SYS_ADMIN)
+ * @argp: struct kpmem_export_add in user memory
+ *
+ * Return: 0 or a negative errno.
+ */
+long kpmem_export_add(void __user *argp)
 {
 	struct kpmem_export_add *req;
 	struct kpmem_export *exp = NULL;
@@ -414,6 +570,10 @@ static long kpmem_export_add(void __user *argp)
 		return PTR_ERR(req);
 	ret = -EINVAL;
 	if (req->flags & ~KPMEM_EXPORT_FLAGS_ALL || !kpmem_auth_key_ok(req->key, req->key_len) ||
+	    req->reserved0 || memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
+	    (!(req->flags & KPMEM_EXPORT_STATE_FD) && req->state_fd) ||
+	    /* An export with headers keeps its pool's existence on the media. */
+	    ((req->flags & KPMEM_EXPORT_STATE_FD) && !(req->flags & KPMEM_EXPORT_NOHDRS)) ||
 	    !memchr(req->name, '\0', sizeof(req->name)) || !kpmem_export_name_ok(req->name) ||
 	    !IS_ALIGNED(req->size, PAGE_SIZE) || kpmem_export_check_allow(req))
 		goto out_req;
@@ -456,10 +616,15 @@ static long kpmem_export_add(void __user *argp)
 	exp->key_len = req->key_len;
 	memcpy(exp->key, req->key, sizeof(exp->key));
 	exp->file = file;
+	if (req->flags & KPMEM_EXPORT_STATE_FD) {
+		ret = kpmem_export_state_open(exp, req->state_fd);
+		if (ret)
+			goto out_exp;
+	}
 	if (src.kind == KPMEM_SOURCE_DEVDAX) {
 		ret = kpmem_export_pin_devdax(exp);
 		if (ret)
-			goto out_exp;
+			goto out_state;
 	}
 
 	ret = kpmem_target_listen_get();
@@ -469,6 +634,11 @@ static long kpmem_export_add(void __user *argp)
 	if (kpmem_export_find_locked(exp->name)) {
 		mutex_unlock(&kpmem_exports_lock);
 		ret = -EEXIST;
+		goto out_put_listen;
+	}
+	ret = kpmem_export_pool_prepare(exp);
+	if (ret) {
+		mutex_unlock(&kpmem_exports_lock);
 		goto out_put_listen;
 	}
 	list_add_tail(&exp->node, &kpmem_exports);
@@ -485,6 +655,8 @@ out_put_listen:
 	kpmem_target_listen_put();
 out_unpin:
 	kpmem_export_unpin(exp);
+out_state:
+	kpmem_export_state_close(exp);
 out_exp:
 	mutex_destroy(&exp->lock);
 	kfree_sensitive(exp);
@@ -496,11 +668,18 @@ out_req:
 	return ret;
 }
 
-static long kpmem_export_remove(void __user *argp)
+/**
+ * kpmem_export_remove() - KPMEM_IOC_EXPORT_REMOVE (the caller checked CAP_SYS_ADMIN)
+ * @argp: struct kpmem_export_remove in user memory
+ *
+ * Return: 0 or a negative errno.
+ */
+long kpmem_export_remove(void __user *argp)
 {
 	struct kpmem_export_remove req;
-	struct kpmem_target_conn *conn;
+	struct kpmem_tconn *conn;
 	struct kpmem_export *exp;
+	long ret = 0;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -525,9 +704,16 @@ static long kpmem_export_remove(void __user *argp)
 		kpmem_target_conn_kill(conn);
 	mutex_unlock(&kpmem_exports_lock);
 
+	/*
+	 * Return only once the old initiator can no longer write: its queue
+	 * pair drained and its rkeys revoked, so that the device exported
+	 * again at once receives nothing from it.
+	 */
+	if (conn && wait_event_killable(kpmem_export_detached, kpmem_export_let_go(exp, conn)))
+		ret = -EINTR;
 	pr_info("export '%s' removed%s\n", exp->name, conn ? ", initiator disconnected" : "");
 	kpmem_export_put(exp);
-	return 0;
+	return ret;
 }
 
 static void kpmem_export_fill_info(struct kpmem_export *exp, struct kpmem_export_info *info)
@@ -558,7 +744,13 @@ static void kpmem_export_fill_info(struct kpmem_export *exp, struct kpmem_export
 		info->flags |= KPMEM_EXPORT_DEEP_FLUSH;
 }
 
-static long kpmem_export_list(void __user *argp)
+/**
+ * kpmem_export_list() - KPMEM_IOC_EXPORT_LIST (the caller checked CAP_SYS_ADMIN)
+ * @argp: struct kpmem_export_list in user memory
+ *
+ * Return: 0 or a negative errno.
+ */
+long kpmem_export_list(void __user *argp)
 {
 	struct kpmem_export_info *infos = NULL;
 	struct kpmem_export_list req;
@@ -568,7 +760,8 @@ static long kpmem_export_list(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.reserved0 || req.reserved[0] || req.reserved[1] || req.capacity > 4096)
+	if (req.reserved0 || req.reserved[0] || req.reserved[1] ||
+	    req.capacity > KPMEM_EXPORT_LIST_MAX)
 		return -EINVAL;
 	if (req.capacity) {
 		infos = kvcalloc(req.capacity, sizeof(*infos), GFP_KERNEL);
@@ -598,33 +791,6 @@ static long kpmem_export_list(void __user *argp)
 		ret = -EFAULT;
 	kvfree(infos);
 	return ret;
-}
-
-/**
- * kpmem_export_ioctl() - the export administration ioctls of /dev/kpmem
- * @cmd: KPMEM_IOC_EXPORT_*
- * @argp: the argument
- *
- * Return: 0 or a negative errno; -ENOTTY for other commands.
- */
-long kpmem_export_ioctl(unsigned int cmd, void __user *argp)
-{
-	switch (cmd) {
-	case KPMEM_IOC_EXPORT_ADD:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return kpmem_export_add(argp);
-	case KPMEM_IOC_EXPORT_REMOVE:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return kpmem_export_remove(argp);
-	case KPMEM_IOC_EXPORT_LIST:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return kpmem_export_list(argp);
-	default:
-		return -ENOTTY;
-	}
 }
 
 /**

@@ -150,7 +150,7 @@ static int kpmem_target_mrs_build(struct kpmem_target_mrs *mrs, struct ib_pd *pd
 	mrs->nmrs = DIV_ROUND_UP_ULL(end - start, span);
 	if (mrs->nmrs > KPMEM_WIRE_MAX_SEGS)
 		return -E2BIG;
-	mrs->mrs = kpmem_alloc(kcalloc(mrs->nmrs, sizeof(*mrs->mrs), GFP_KERNEL));
+	mrs->mrs = kcalloc(mrs->nmrs, sizeof(*mrs->mrs), GFP_KERNEL);
 	if (!mrs->mrs)
 		return -ENOMEM;
 	for (i = 0, off = start; i < mrs->nmrs; i++, off += span) {

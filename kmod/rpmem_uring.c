@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "kpmem.h"
+#include "kpmem_trace.h"
 #include "rpmem.h"
 #include "rpmem_initiator.h"
 
@@ -66,6 +67,7 @@ static void kpmem_uring_done_task(struct io_uring_cmd *cmd, unsigned int issue_f
 /* Post the CQE from the submitter's task; @pdu is not ours afterwards. */
 static void kpmem_uring_complete(struct kpmem_uring_pdu *pdu, int res)
 {
+	trace_kpmem_uring_complete(kpmem_uring_cmd_of(pdu), res);
 	pdu->res = res;
 	io_uring_cmd_complete_in_task(kpmem_uring_cmd_of(pdu), kpmem_uring_done_task);
 }
@@ -110,8 +112,13 @@ static struct llist_node *kpmem_uring_persist(struct kpmem_lane *lane, struct ll
 	}
 	kpmem_xfer_begin(lane, true);
 	added = kpmem_lane_add_range(lane, first->offset, first->length, false);
-	if (added <= 0)
-		return kpmem_uring_complete_n(node, 1, added ? added : -EFAULT);
+	if (added < 0)
+		return kpmem_uring_complete_n(node, 1, added);
+	if (!added) {
+		/* No room to pin it: on its own, inline. */
+		ret = kpmem_lane_persist(lane, first->offset, first->length, first->flags);
+		return kpmem_uring_complete_n(node, 1, ret);
+	}
 	if (added < first->length) {
 		/* Bigger than a transfer: on its own, in pieces. */
 		ret = kpmem_lane_persist_xfer(lane, wflags);
@@ -145,8 +152,8 @@ static struct llist_node *kpmem_uring_serve(struct kpmem_lane *lane, struct llis
 
 	if (READ_ONCE(pdu->flags) & KPMEM_UFLAG_CANCELED)
 		err = -ECANCELED;
-	else if (pool->torn_down)
-		err = -ENODEV;
+	else if (!kpmem_pool_live(pool))
+		err = kpmem_pool_error(pool) ?: -ENODEV;
 	else if (!have_mm)
 		err = -EFAULT;		/* the process's memory is gone */
 	else
@@ -297,6 +304,7 @@ int kpmem_pool_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	lane = &pool->lanes[c.lane];
 	kpmem_uring_cmd_mark_cancelable(cmd, issue_flags);
 	kpmem_live_inc(KPMEM_LIVE_URING_CMDS);
+	trace_kpmem_uring_submit(pool, cmd, c.lane, op, c.offset, c.length);
 	llist_add(&pdu->node, &lane->uring_queue);
 	queue_work(kpmem_uring_wq, &lane->uring_work);
 	return -EIOCBQUEUED;

@@ -24,7 +24,7 @@
 #include <linux/types.h>
 
 #define KPMEM_WIRE_MAGIC	0x4b504d4d	/* "KPMM" */
-#define KPMEM_WIRE_VERSION	3
+#define KPMEM_WIRE_VERSION	4
 
 /* One message: header and inline data. */
 #define KPMEM_WIRE_MSG_SIZE	(64 * 1024)
@@ -37,20 +37,42 @@
 /* Longest KEEPALIVE period an initiator may announce. */
 #define KPMEM_WIRE_MAX_KEEPALIVE_MS	60000
 
+/*
+ * Authentication (rpmem_auth.c).  Each side sends a random nonce with its
+ * part of the connection handshake.  When the export has a pre-shared key,
+ * both derive a connection key from it and both nonces (HKDF-SHA256), the
+ * initiator's HELLO carries a MAC under that key over everything HELLO
+ * asks for and both addresses, and the target's reply carries a MAC over
+ * everything it answers and the initiator's MAC: each side proves it holds
+ * the key, for this connection only.
+ */
+#define KPMEM_WIRE_NONCE_LEN	32
+#define KPMEM_WIRE_MAC_LEN	32
+
+enum kpmem_wire_auth {
+	KPMEM_WIRE_AUTH_NONE = 0,
+	KPMEM_WIRE_AUTH_PSK = 1,	/* @mac is HMAC-SHA256 under the connection key */
+};
+
+/* REQ private data: 40 bytes (RoCE's CM leaves 56 to rdma_cm users). */
 struct kpmem_wire_cm_req {
 	__le32 magic;
 	__le16 version;
 	__le16 nlanes;		/* receive buffers the initiator needs served */
+	__u8 nonce[KPMEM_WIRE_NONCE_LEN];
 };
 
-/* REP private data: the challenge HELLO's proof answers (rpmem_auth.c). */
-#define KPMEM_WIRE_CHALLENGE_LEN	32
-#define KPMEM_WIRE_PROOF_LEN		32
-
+/* REP private data. */
 struct kpmem_wire_cm_rep {
 	__le32 magic;
 	__le32 reserved;
-	__u8 challenge[KPMEM_WIRE_CHALLENGE_LEN];
+	__u8 nonce[KPMEM_WIRE_NONCE_LEN];
+};
+
+/* REJ private data: why the target refused the connection. */
+struct kpmem_wire_cm_rej {
+	__le32 magic;
+	__le32 status;		/* positive errno */
 };
 
 enum kpmem_wire_type {
@@ -77,6 +99,7 @@ struct kpmem_wire_hdr {
 	__le32 flags;
 };
 
+/* HELLO is the first and only message of a connection until it is answered. */
 struct kpmem_wire_hello {
 	__le32 op;		/* enum kpmem_pool_op */
 	__le32 flags;		/* KPMEM_POOL_* */
@@ -85,10 +108,13 @@ struct kpmem_wire_hello {
 	__le32 name_len;
 	char name[KPMEM_NAME_MAX + 1];
 	struct kpmem_pool_attr attr;
-	__le32 has_proof;	/* 1: @proof answers the connection's challenge */
+	__le32 auth;		/* enum kpmem_wire_auth */
 	__le32 keepalive_ms;	/* an idle initiator's KEEPALIVE period; 0: none */
-	__u8 proof[KPMEM_WIRE_PROOF_LEN];
+	__u8 mac[KPMEM_WIRE_MAC_LEN];	/* the initiator's proof (AUTH_PSK) */
 };
+
+#define KPMEM_WIRE_HELLO_MSG_SIZE \
+	(sizeof(struct kpmem_wire_hdr) + sizeof(struct kpmem_wire_hello))
 
 struct kpmem_wire_hello_reply {
 	__le64 export_size;
@@ -96,7 +122,8 @@ struct kpmem_wire_hello_reply {
 	__le32 hdr_size;
 	struct kpmem_pool_attr attr;
 	__le32 nsegs;		/* struct kpmem_wire_seg entries following */
-	__le32 reserved;
+	__le32 auth;		/* enum kpmem_wire_auth */
+	__u8 mac[KPMEM_WIRE_MAC_LEN];	/* the target's proof, over this and the segments */
 };
 
 /*

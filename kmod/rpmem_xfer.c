@@ -6,9 +6,11 @@
  * the device and describes them as WRITE (persist) or READ work requests
  * against the target's registered segments.  A lane builds at most one
  * transfer at a time.  Pages stay pinned until the transfer is known to be
- * over: after the target's reply (writes), after the last READ completed
- * (reads), or, when the pool failed with work requests possibly still in
- * the device, until teardown has drained the queue pair.
+ * over: after the request's send completed and the target's reply came
+ * (writes), after the last READ completed (reads), or, when the pool
+ * failed with work requests possibly still in the device, until teardown
+ * has drained the queue pair.  Pinned pages count against the process's
+ * RLIMIT_MEMLOCK, as RDMA memory registrations do.
  */
 #include <linux/mm.h>
 #include <linux/sizes.h>
@@ -35,7 +37,7 @@ int kpmem_pool_check_segs(struct kpmem_pool *pool, const struct kpmem_wire_seg *
 
 	if (!n)
 		return 0;
-	pool->segs = kpmem_alloc(kcalloc(n, sizeof(*pool->segs), GFP_KERNEL));
+	pool->segs = kcalloc(n, sizeof(*pool->segs), GFP_KERNEL_ACCOUNT);
 	if (!pool->segs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -90,6 +92,29 @@ void kpmem_xfer_begin(struct kpmem_lane *lane, bool to_pool)
 	x->bytes = 0;
 }
 
+/*
+ * Charge up to @want pages to the pool's locked-memory budget, as RDMA
+ * memory registration does (mm->pinned_vm against RLIMIT_MEMLOCK).
+ * Return: how many may be pinned; 0 when the budget is spent, and the
+ * caller moves the bytes inline instead.
+ */
+static u32 kpmem_pool_charge_pins(struct kpmem_pool *pool, u32 want)
+{
+	s64 now = atomic64_add_return(want, &pool->mm->pinned_vm);
+	u64 over;
+
+	if (pool->memlock_pages == U64_MAX || now <= pool->memlock_pages)
+		return want;
+	over = min_t(u64, now - pool->memlock_pages, want);
+	atomic64_sub(over, &pool->mm->pinned_vm);
+	return want - over;
+}
+
+static void kpmem_pool_uncharge_pins(struct kpmem_pool *pool, u32 n)
+{
+	atomic64_sub(n, &pool->mm->pinned_vm);
+}
+
 static void kpmem_xfer_put_pages(struct kpmem_lane *lane, u32 from)
 {
 	struct kpmem_xfer *x = lane->xfer;
@@ -104,6 +129,7 @@ static void kpmem_xfer_put_pages(struct kpmem_lane *lane, u32 from)
 	else
 		unpin_user_pages_dirty_lock(x->pages + from, x->npages - from, true);
 	kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, -(long)(x->npages - from));
+	kpmem_pool_uncharge_pins(lane->pool, x->npages - from);
 	x->npages = from;
 }
 
@@ -178,7 +204,8 @@ static bool kpmem_xfer_piece(struct kpmem_lane *lane, const struct kpmem_remote_
  * Adds as much as the transfer has room for (with @whole, only if that is
  * everything): pages to pin and work requests to describe them.
  *
- * Return: the bytes added (0: the transfer is full), or a negative errno.
+ * Return: the bytes added (0: the transfer is full, or the caller's
+ * locked-memory limit leaves no room to pin), or a negative errno.
  */
 long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, bool whole)
 {
@@ -193,9 +220,16 @@ long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, boo
 	if (!room)
 		return 0;
 	want = min_t(u64, DIV_ROUND_UP_ULL(pgoff + len, PAGE_SIZE), room);
+	want = kpmem_pool_charge_pins(pool, want);
+	if (!want || (whole && want < DIV_ROUND_UP_ULL(pgoff + len, PAGE_SIZE))) {
+		kpmem_pool_uncharge_pins(pool, want);
+		return 0;
+	}
 	len = min_t(u64, len, (u64)want * PAGE_SIZE - pgoff);
 	n = pin_user_pages_fast(uaddr & PAGE_MASK, want, x->to_pool ? 0 : FOLL_WRITE,
 				x->pages + first);
+	if (n < (long)want)
+		kpmem_pool_uncharge_pins(pool, want - max(n, 0L));
 	if (n <= 0)
 		return n ? n : -EFAULT;
 	kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, n);
@@ -206,6 +240,7 @@ long kpmem_xfer_add(struct kpmem_lane *lane, u64 offset, u64 uaddr, u64 len, boo
 		if (ib_dma_mapping_error(pool->dev, dma)) {
 			unpin_user_pages(x->pages + first + i, n - i);
 			kpmem_live_add(KPMEM_LIVE_POOL_PINNED_PAGES, -(n - i));
+			kpmem_pool_uncharge_pins(pool, n - i);
 			n = i;
 			break;
 		}

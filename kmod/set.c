@@ -130,7 +130,7 @@ long kpmem_set_create(void __user *argp)
 	if (!current->mm)
 		return -EINVAL;
 
-	set = kpmem_alloc(kzalloc(sizeof(*set), GFP_KERNEL));
+	set = kpmem_alloc(kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT));
 	if (!set)
 		return -ENOMEM;
 	kpmem_live_inc(KPMEM_LIVE_SETS);

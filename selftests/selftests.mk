@@ -94,11 +94,11 @@ $(BUILD)/selftests/hardening/ioctl_fuzz: TEST_LDLIBS := -luring
 $(BUILD)/selftests/rpmem/durability_test: $(LIBRPMEM) $(LIBRPMEM_LINK) lib/include/librpmem.h
 $(BUILD)/selftests/rpmem/durability_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
 
-# The rogue initiator speaks the wire protocol itself on rdma-core, and runs
-# a well-behaved librpmem initiator beside it.
+# The rogue initiator speaks the wire protocol itself on rdma-core (its
+# MACs with libcrypto), and runs a well-behaved librpmem initiator beside it.
 $(BUILD)/selftests/hardening/rogue_initiator: $(LIBRPMEM) $(LIBRPMEM_LINK)
 $(BUILD)/selftests/hardening/rogue_initiator: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -lrdmacm -libverbs \
-	-Wl,-rpath,$(BUILD)/lib
+	-lcrypto -Wl,-rpath,$(BUILD)/lib
 
 # The harness's LD_PRELOAD shim for the pair's QEMUs (selftests/vm/run).
 NODELAY_SHIM := $(BUILD)/selftests/vm/tcp_nodelay.so

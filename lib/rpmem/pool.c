@@ -92,23 +92,34 @@ static const char *connect_hint(enum kpmem_pool_op op, int err)
 {
 	switch (err) {
 	case ENOENT:
-		return op == KPMEM_POOL_CREATE ? "no such export on the target" :
-		       "no such export on the target, or it holds no pool";
+		return op == KPMEM_POOL_CREATE ? "the export holds no pool" :
+		       "the export holds no pool (rpmem_create one first)";
 	case EEXIST:
 		return "the export already holds a pool (rpmem_remove it first)";
 	case EBUSY:
-		return "the export is in use by another initiator";
+		return "the export is in use by another initiator, or the target holds as "
+		       "many connections as it may";
 	case EFBIG:
 		return "the export is smaller than pool_size";
 	case EACCES:
-		return "the export does not allow this initiator, or requires a key "
-		       "(KPMEM_RPMEM_KEY_FILE) this initiator does not prove";
+		/* The target answers a missing export and a refused initiator alike. */
+		return "the target has no export by that name, or does not allow this "
+		       "initiator (its allow list, or a key (KPMEM_RPMEM_KEY_FILE) this "
+		       "initiator does not prove); or this initiator holds a key and the "
+		       "target did not prove it holds it too";
 	case ECONNREFUSED:
 		return "no kpmem target listens there";
-	case EPROTO:
+	case EPROTONOSUPPORT:
 		return "the target speaks another kpmem protocol version";
+	case EPROTO:
+		return "the target broke the kpmem protocol";
 	case ETIMEDOUT:
 		return "connection setup timed out";
+	case EMFILE:
+		return "this process has as many remote pools open as it may "
+		       "(kpmem module parameter max_pools_per_process)";
+	case ENODEV:
+		return "the RDMA device went away";
 	default:
 		return NULL;
 	}

@@ -87,7 +87,7 @@ TEST_F_TIMEOUT(psk, only_the_right_key_gets_in, 120)
 	EXPECT_EQ(0, run("%s export-list --json | grep -q '\"rejected\":2'", kpmemctl()));
 	EXPECT_EQ(0, run("%s export-list | grep keyed.set | grep -q 'key required, no pool, idle'",
 			 kpmemctl()));
-	EXPECT_EQ(0, run("dmesg | grep -q \"does not prove the key of export 'keyed.set'\""));
+	EXPECT_EQ(0, run("dmesg | grep -q \"does not prove the export's key 'keyed.set'\""));
 
 	/* The right key: a working pool at once. */
 	setenv("KPMEM_RPMEM_KEY_FILE", "/tmp/psk-right", 1);
@@ -121,7 +121,13 @@ TEST_F_TIMEOUT(psk, bad_key_files_fail_locally_with_a_message, 60)
 	EXPECT_NE(0, run("%s export-list | grep -q other.set", kpmemctl()));
 }
 
-TEST_F_TIMEOUT(psk, a_key_is_not_needed_where_none_is_set, 60)
+/*
+ * Authentication is mutual: an initiator holding a key talks only to a
+ * target that proves it holds it too, so that a rogue target cannot pass
+ * for the real one by simply asking for no key.  Without a key the same
+ * keyless export works.
+ */
+TEST_F_TIMEOUT(psk, a_key_holder_refuses_a_target_that_does_not_prove_the_key, 60)
 {
 	RPMEMpool *rpp;
 	struct rpmem_pool_attr attr = { .major = 1 };
@@ -129,8 +135,14 @@ TEST_F_TIMEOUT(psk, a_key_is_not_needed_where_none_is_set, 60)
 
 	ASSERT_EQ(0, run("rm -f /tmp/open.img && %s export-add open.set /tmp/open.img --size 4M",
 			 kpmemctl()));
-	setenv("KPMEM_RPMEM_KEY_FILE", "/tmp/psk-right", 1);
 	memcpy(attr.signature, "PSKTEST", 8);
+	setenv("KPMEM_RPMEM_KEY_FILE", "/tmp/psk-right", 1);
+	rpp = rpmem_create(TARGET, "open.set", self->pool, POOL_SIZE, &nlanes, &attr);
+	EXPECT_EQ(NULL, rpp);
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(0, run("dmesg | grep -q \"holds a key, which the export does not have, for 'open.set'\""));
+	/* Refused before anything was done: the export is free and holds no pool. */
+	unsetenv("KPMEM_RPMEM_KEY_FILE");
 	rpp = rpmem_create(TARGET, "open.set", self->pool, POOL_SIZE, &nlanes, &attr);
 	EXPECT_NE(NULL, rpp) TH_LOG("%s", rpmem_errormsg());
 	if (rpp)

@@ -282,11 +282,16 @@ RPMEM_TEST(create_on_existing_pool_is_eexist_and_open_returns_attributes)
 	close(fd);
 }
 
-RPMEM_TEST(open_without_pool_and_unknown_export_are_enoent)
+/*
+ * An export that does not exist is refused like one the initiator may not
+ * use (EACCES): nobody unauthenticated learns which names exist.  A pool
+ * missing from an export the initiator may use is ENOENT.
+ */
+RPMEM_TEST(open_without_pool_is_enoent_and_unknown_export_eacces)
 {
 	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "remote.set", self->env.pool, POOL_SIZE, NULL,
 				   NULL, 0, KPMEM_DEFAULT_PORT));
-	ASSERT_EQ(-ENOENT, pool_op(KPMEM_POOL_OPEN, "no.such.set", self->env.pool, POOL_SIZE, NULL,
+	ASSERT_EQ(-EACCES, pool_op(KPMEM_POOL_OPEN, "no.such.set", self->env.pool, POOL_SIZE, NULL,
 				   NULL, 0, KPMEM_DEFAULT_PORT));
 }
 

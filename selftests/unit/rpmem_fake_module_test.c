@@ -274,7 +274,10 @@ TEST_F(pool, module_refusal_keeps_its_errno_and_explains)
 {
 	static const struct { int err; const char *says; } cases[] = {
 		{ EEXIST, "already holds a pool" },
-		{ ENOENT, "no such export" },
+		{ ENOENT, "the export holds no pool" },
+		{ EACCES, "no export by that name, or does not allow this initiator" },
+		{ EPROTONOSUPPORT, "another kpmem protocol version" },
+		{ EMFILE, "max_pools_per_process" },
 		{ EBUSY, "in use by another initiator" },
 		{ EFBIG, "smaller than pool_size" },
 		{ ECONNREFUSED, "no kpmem target listens" },

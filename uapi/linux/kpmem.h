@@ -5,10 +5,14 @@
  *
  * Rules every structure here follows:
  *  - fixed-width types only, naturally aligned, no implicit padding;
- *  - every structure starts with everything it needs to be extended: new
- *    fields are appended, and reserved fields must be zero on input;
- *  - the ABI version changes only on an incompatible change; additions are
- *    announced by feature bits.
+ *  - every structure ends with reserved fields, which must be zero on
+ *    input: a later field takes reserved room, and is announced by a
+ *    feature bit;
+ *  - a command is matched on its whole number, which encodes the size of
+ *    its structure: a structure that has to outgrow its reserved room gets
+ *    a new command number (the old one stays served), never a silently
+ *    larger argument;
+ *  - the ABI version changes only on an incompatible change.
  */
 #ifndef _UAPI_LINUX_KPMEM_H
 #define _UAPI_LINUX_KPMEM_H
@@ -21,7 +25,7 @@
 #define KPMEM_DEVICE_PATH	"/dev/" KPMEM_DEVICE_NAME
 
 /* Incremented on every incompatible change of anything in this file. */
-#define KPMEM_ABI_VERSION	1
+#define KPMEM_ABI_VERSION	2
 
 /*
  * Feature bits reported by KPMEM_IOC_GET_VERSION.  A library refuses to work
@@ -269,7 +273,17 @@ struct kpmem_sockaddr {
 
 /* kpmem_export_add.flags */
 #define KPMEM_EXPORT_NOHDRS	_BITUL(0)	/* no pool header: the whole export is data */
-#define KPMEM_EXPORT_FLAGS_ALL	(KPMEM_EXPORT_NOHDRS)
+#define KPMEM_EXPORT_STATE_FD	_BITUL(1)	/* @state_fd keeps what is not on the media */
+/*
+ * Convert a kpmem 0.1 pool header ("KPMEMPL\1") at offset 0 of the backing
+ * into PMDK's pool header with the same attributes before the export is
+ * listed; anything else there is left alone.  Not with NOHDRS (EINVAL).
+ * Without it such an export is added, and its pool refused with EUCLEAN
+ * until converted.
+ */
+#define KPMEM_EXPORT_CONVERT_HDR _BITUL(2)
+#define KPMEM_EXPORT_FLAGS_ALL	(KPMEM_EXPORT_NOHDRS | KPMEM_EXPORT_STATE_FD | \
+				 KPMEM_EXPORT_CONVERT_HDR)
 
 /**
  * struct kpmem_export_add - KPMEM_IOC_EXPORT_ADD argument
@@ -285,9 +299,18 @@ struct kpmem_sockaddr {
  *	they hold @key (an HMAC-SHA256 over a per-connection challenge)
  * @allow: initiator addresses (with prefix_len) allowed to connect
  * @key: the pre-shared key, @key_len bytes; the rest zero
+ * @state_fd: with KPMEM_EXPORT_STATE_FD: a regular file, open read-write,
+ *	in which the module keeps the export's state that its media cannot
+ *	hold (whether a NOHDRS export holds a pool), so that it survives a
+ *	module reload or a reboot; an empty file means "nothing yet".  Only
+ *	with KPMEM_EXPORT_NOHDRS (EINVAL); not opened O_APPEND.  A pool whose
+ *	creation or removal cannot be recorded there fails with the I/O error
+ * @reserved0: zero
+ * @reserved: zero
  *
  * Errors: EPERM, EINVAL, EEXIST (name in use), EBADF, ENODEV, EACCES,
- * ENOMEM, and errors setting up the rdma_cm listener.
+ * ENOMEM, EUCLEAN (@state_fd holds something else), and errors setting up
+ * the rdma_cm listener.
  */
 struct kpmem_export_add {
 	char name[KPMEM_NAME_MAX + 1];
@@ -298,6 +321,9 @@ struct kpmem_export_add {
 	__u32 key_len;
 	struct kpmem_sockaddr allow[KPMEM_EXPORT_ALLOW_MAX];
 	__u8 key[KPMEM_KEY_MAX];
+	__s32 state_fd;
+	__u32 reserved0;
+	__u64 reserved[3];
 };
 
 /* kpmem_export_remove.flags */
@@ -348,10 +374,13 @@ struct kpmem_export_info {
 	__u64 reserved[3];
 };
 
+/* Most entries one KPMEM_IOC_EXPORT_LIST call returns. */
+#define KPMEM_EXPORT_LIST_MAX	4096
+
 /**
  * struct kpmem_export_list - KPMEM_IOC_EXPORT_LIST argument
  * @entries: user pointer to @capacity struct kpmem_export_info
- * @capacity: entries room
+ * @capacity: entries room, at most KPMEM_EXPORT_LIST_MAX (EINVAL above)
  * @count: out: exports that exist (may exceed @capacity: call again)
  * @port: out: the rdma_cm port the target listens on (0 = not listening)
  * @reserved0: zero
@@ -392,22 +421,27 @@ enum kpmem_pool_op {
  * @pool_addr: the local pool memory (page aligned); not used by REMOVE
  * @pool_size: its size (page aligned); the export must be at least as large
  * @nlanes: in: lanes wanted (>= 1); out: lanes granted
- * @timeout_ms: connection setup limit; 0 = module default (5000); at most
- *	KPMEM_POOL_TIMEOUT_MAX_MS (EINVAL above)
+ * @timeout_ms: connection setup limit; 0 = KPMEM_POOL_TIMEOUT_DEFAULT_MS;
+ *	at most KPMEM_POOL_TIMEOUT_MAX_MS (EINVAL above)
  * @attr: create with KPMEM_POOL_HAS_ATTR: stored in the pool header; open:
  *	out: the stored attributes (zero for a NOHDRS export)
  * @hdr_size: out: bytes at the start of the pool that belong to the header
  *	(KPMEM_POOL_HDR_SIZE, or 0 for NOHDRS)
  * @key_len: 0, or KPMEM_KEY_MIN..KPMEM_KEY_MAX: prove to the target that we
  *	hold @key (exports with a key refuse initiators without it: EACCES)
- * @key: the pre-shared key, @key_len bytes; the rest zero
+ * @key: the pre-shared key, @key_len bytes; the rest zero; with a key the
+ *	target must prove it holds it too (EACCES otherwise)
+ * @reserved: zero
  *
  * Return: CREATE/OPEN: a new pool file descriptor (O_CLOEXEC) whose
  * ioctls below move data; REMOVE: 0.  Errors: EINVAL, EFAULT, ETIMEDOUT,
- * ECONNREFUSED (no target), EHOSTUNREACH, ENOENT (no such export, or no pool
- * to open/remove), EEXIST (create on a pool), EBUSY (export in use), EFBIG
- * (export smaller than the pool), EACCES (initiator not allowed),
- * EPROTO (target speaks another protocol), ENOMEM.
+ * ECONNREFUSED (no target listening), EHOSTUNREACH, EACCES (no such export,
+ * or this initiator may not use it: allow list, key), ENOENT (no pool to
+ * open/remove), EEXIST (create on a pool), EBUSY (export in use, or the
+ * target's connection limits), EFBIG (export smaller than the pool),
+ * EPROTONOSUPPORT (target speaks another protocol version), EPROTO (the
+ * target broke the protocol), EMFILE (the process has max_pools_per_process
+ * pools), ENODEV (the RDMA device went away), ENOMEM.
  */
 struct kpmem_pool_connect {
 	__u32 op;
@@ -422,8 +456,10 @@ struct kpmem_pool_connect {
 	__u32 hdr_size;
 	__u32 key_len;
 	__u8 key[KPMEM_KEY_MAX];
+	__u64 reserved[4];
 };
 
+#define KPMEM_POOL_TIMEOUT_DEFAULT_MS	5000
 #define KPMEM_POOL_TIMEOUT_MAX_MS	600000
 
 #define KPMEM_IOC_POOL_CONNECT	_IOWR(KPMEM_IOC_MAGIC, 0x30, struct kpmem_pool_connect)
