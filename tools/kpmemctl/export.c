@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +110,43 @@ static void undo_backing(int fd, const char *path, bool created, bool regular, o
 		(void)!ftruncate(fd, old_size);
 }
 
+/*
+ * Open a --nohdrs export's state file (KPMEM_EXPORT_STATE_FD), creating it
+ * empty the first time.  @path_out: the path; *@created: it is new.
+ */
+static int open_state_file(const struct export_rec *r, char *path_out, size_t len, bool *created,
+			   const char *what)
+{
+	int fd;
+
+	*created = false;
+	if (r->state_file) {
+		snprintf(path_out, len, "%s", r->state_file);
+	} else {
+		if (mkdir("/var/lib/kpmem", 0755) && errno != EEXIST)
+			goto fail_dir;
+		if (mkdir(KPMEMCTL_STATE_DIR, 0700) && errno != EEXIST)
+			goto fail_dir;
+		snprintf(path_out, len, "%s/%s.state", KPMEMCTL_STATE_DIR, r->name);
+	}
+	fd = open(path_out, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path_out, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+		*created = fd >= 0;
+	}
+	if (fd < 0)
+		fprintf(stderr, "%s: state file %s: %s\n", what, path_out, strerror(errno));
+	return fd;
+fail_dir:
+	fprintf(stderr, "%s: %s: %s\n", what, KPMEMCTL_STATE_DIR, strerror(errno));
+	return -1;
+}
+
 int export_create(int dev, const struct export_rec *r, bool may_create, const char *what)
 {
+	char state_path[PATH_MAX];
+	bool state_created = false;
+	int state_fd = -1;
 	struct kpmem_export_info *infos = NULL;
 	struct kpmem_export_list list;
 	struct kpmem_export_add req;
@@ -130,6 +166,8 @@ int export_create(int dev, const struct export_rec *r, bool may_create, const ch
 	req.size = r->size;
 	if (r->nohdrs)
 		req.flags |= KPMEM_EXPORT_NOHDRS;
+	if (r->convert_header)
+		req.flags |= KPMEM_EXPORT_CONVERT_HDR;
 	for (unsigned int i = 0; i < r->nallow; i++) {
 		if (parse_allow(r->allow[i], &req.allow[i])) {
 			fprintf(stderr, "%s: bad allow entry '%s' (a numeric ADDR[/PREFIX])\n", what,
@@ -183,11 +221,32 @@ int export_create(int dev, const struct export_rec *r, bool may_create, const ch
 		old_size = st.st_size;
 	}
 
+	/*
+	 * Nothing in a header-less export says whether it holds a pool: the
+	 * module keeps that in the state file, across reloads and reboots.
+	 */
+	if (r->nohdrs) {
+		state_fd = open_state_file(r, state_path, sizeof(state_path), &state_created, what);
+		if (state_fd < 0) {
+			undo_backing(fd, r->backing, created, regular, old_size);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		req.flags |= KPMEM_EXPORT_STATE_FD;
+		req.state_fd = state_fd;
+	}
+
 	req.backing_fd = fd;
 	if (ioctl(dev, KPMEM_IOC_EXPORT_ADD, &req)) {
+		int err = errno;
+
 		fprintf(stderr, "%s: export '%s' on %s: %s\n", what, r->name, r->backing,
-			export_errno_reason(errno));
+			err == EUCLEAN && r->nohdrs ?
+			"its state file holds another export's state or is damaged" :
+			export_errno_reason(err));
 		undo_backing(fd, r->backing, created, regular, old_size);
+		if (state_created)
+			unlink(state_path);
 		ret = EXIT_FAIL;
 		goto out;
 	}
@@ -212,13 +271,16 @@ out:
 	explicit_bzero(req.key, sizeof(req.key));
 	if (fd >= 0)
 		close(fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	free(infos);
 	return ret;
 }
 
 static const char export_add_usage[] =
 	"usage: kpmemctl export-add NAME BACKING [--size BYTES[K|M|G]] [--nohdrs]\n"
-	"                           [--allow ADDR[/PREFIX]]... [--key-file PATH]\n";
+	"                           [--allow ADDR[/PREFIX]]... [--key-file PATH]\n"
+	"                           [--state-file PATH] [--convert-header]\n";
 
 int cmd_export_add(int argc, char **argv)
 {
@@ -227,6 +289,8 @@ int cmd_export_add(int argc, char **argv)
 		{ "nohdrs", no_argument, NULL, 'n' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "convert-header", no_argument, NULL, 'c' },
+		{ "state-file", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -235,7 +299,7 @@ int cmd_export_add(int argc, char **argv)
 	int c, dev, ret = EXIT_USAGE;
 
 	memset(&rec, 0, sizeof(rec));
-	while ((c = getopt_long(argc, argv, "s:na:k:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:na:k:cS:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_size(optarg, &rec.size)) {
@@ -263,6 +327,15 @@ int cmd_export_add(int argc, char **argv)
 			if (!rec.key_file)
 				goto oom;
 			break;
+		case 'c':
+			rec.convert_header = true;
+			break;
+		case 'S':
+			free(rec.state_file);
+			rec.state_file = absolute_path(optarg);
+			if (!rec.state_file)
+				goto oom;
+			break;
 		case 'h':
 			fputs(export_add_usage, stdout);
 			ret = 0;
@@ -276,6 +349,16 @@ int cmd_export_add(int argc, char **argv)
 		fputs(export_add_usage, stderr);
 		goto out;
 	}
+	if (rec.state_file && !rec.nohdrs) {
+		fprintf(stderr, "kpmemctl export-add: --state-file is for --nohdrs exports (with a header, the pool's header says it exists)\n");
+		goto out;
+	}
+	/*
+	 * RoCE does not authenticate the source address an allow list
+	 * checks: say so where it matters, at the moment it is relied on.
+	 */
+	if (rec.nallow && !rec.key_file)
+		fprintf(stderr, "kpmemctl export-add: warning: --allow without --key-file: an allow list filters on the address initiators claim, which the network does not authenticate; only a key keeps an attacker out\n");
 	if (!export_name_valid(argv[optind])) {
 		fprintf(stderr, "kpmemctl export-add: an export name is 1 to %d characters of A-Z a-z 0-9 . _ -\n",
 			KPMEM_NAME_MAX);

@@ -116,6 +116,7 @@ void record_free(struct export_rec *r)
 {
 	free(r->backing);
 	free(r->key_file);
+	free(r->state_file);
 	for (unsigned int i = 0; i < r->nallow; i++)
 		free(r->allow[i]);
 	memset(r, 0, sizeof(*r));
@@ -146,7 +147,7 @@ int record_from_json(const struct json_value *v, struct export_rec *r, char *err
 			    json_type_name(v->type));
 	for (size_t i = 0; i < v->count; i++) {
 		static const char *const known[] = {
-			"name", "backing", "size", "nohdrs", "allow", "key_file",
+			"name", "backing", "size", "nohdrs", "allow", "key_file", "state_file",
 		};
 		size_t k;
 
@@ -192,6 +193,15 @@ int record_from_json(const struct json_value *v, struct export_rec *r, char *err
 			return ret;
 	}
 
+	m = json_member(v, "state_file");
+	if (m && m->type != JSON_NULL) {
+		if (!r->nohdrs)
+			return fail(-EINVAL, err, errlen, "\"state_file\" is for \"nohdrs\" exports only");
+		ret = get_path(m, "state_file", &r->state_file, err, errlen);
+		if (ret)
+			return ret;
+	}
+
 	m = json_member(v, "allow");
 	if (m) {
 		if (m->type != JSON_ARRAY)
@@ -221,6 +231,8 @@ const char *record_check_utf8(const struct export_rec *r)
 		return r->backing;
 	if (r->key_file && !json_utf8_valid(r->key_file))
 		return r->key_file;
+	if (r->state_file && !json_utf8_valid(r->state_file))
+		return r->state_file;
 	return NULL;
 }
 
@@ -240,6 +252,10 @@ void record_write(FILE *f, const struct export_rec *r, const char *indent)
 	if (r->key_file) {
 		fprintf(f, ",\n%s  \"key_file\": ", indent);
 		json_put_string(f, r->key_file);
+	}
+	if (r->state_file) {
+		fprintf(f, ",\n%s  \"state_file\": ", indent);
+		json_put_string(f, r->state_file);
 	}
 	fprintf(f, "\n%s}", indent);
 }

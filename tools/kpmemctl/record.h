@@ -26,6 +26,12 @@
 
 #include "json.h"
 
+/*
+ * Where --nohdrs exports keep whether they hold a pool, one file each,
+ * unless --state-file names another: it must survive reboots.
+ */
+#define KPMEMCTL_STATE_DIR	"/var/lib/kpmem/state"
+
 /* Where the records live; KPMEMCTL_REGISTRY_DIR overrides it (tests). */
 #define KPMEMCTL_REGISTRY_DEFAULT	"/run/kpmem/exports"
 /* The saved configuration `save` writes and `restore` reads by default. */
@@ -42,6 +48,10 @@
  * @key_file: absolute path of the pre-shared key file, or NULL
  * @nallow: entries used in @allow
  * @allow: --allow arguments as given, ADDR[/PREFIX]
+ * @state_file: absolute path of a --nohdrs export's state file (see
+ *	kpmem(4), KPMEM_EXPORT_STATE_FD): default state_file_default()
+ * @convert_header: rewrite an old kpmem pool header as PMDK's
+ *	(--convert-header); an action of this export-add, never saved
  */
 struct export_rec {
 	char name[KPMEM_NAME_MAX + 1];
@@ -51,6 +61,8 @@ struct export_rec {
 	char *key_file;
 	unsigned int nallow;
 	char *allow[KPMEM_EXPORT_ALLOW_MAX];
+	char *state_file;
+	bool convert_header;
 };
 
 /** record_free() - free what a record points to (not the record itself) */
