@@ -51,6 +51,20 @@ $(BUILD)/selftests/unit/pool_hdr_test: TEST_LDLIBS := -lpmemobj
 $(BUILD)/selftests/rpmem/pmemobj_replica_test: $(LIBRPMEM)
 $(BUILD)/selftests/rpmem/pmemobj_replica_test: TEST_LDLIBS := -lpmemobj \
 	-Wl,--disable-new-dtags,-rpath,$(BUILD)/lib
+$(BUILD)/selftests/rpmem/pmemobj_replica_test: selftests/rpmem/pmemobj_replica.h
+# ... and its reader on the target, Debian's libpmemobj alone.
+$(BUILD)/selftests/rpmem/pmemobj_replica_read: selftests/rpmem/pmemobj_replica.h
+$(BUILD)/selftests/rpmem/pmemobj_replica_read: TEST_LDLIBS := -lpmemobj
+
+# The export's PMDK pool header, through librpmem.
+$(BUILD)/selftests/rpmem/pool_hdr_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/pool_hdr_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/pool_hdr_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
+
+# A header-less export's pool across target module reloads, through librpmem.
+$(BUILD)/selftests/rpmem/nohdrs_reload_test: $(LIBRPMEM)
+$(BUILD)/selftests/rpmem/nohdrs_reload_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/nohdrs_reload_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -Wl,-rpath,$(BUILD)/lib
 
 # io_uring commands on remote pools, through librpmem and rpmem_uring.h.
 $(BUILD)/selftests/rpmem/uring_test: $(LIBRPMEM) lib/include/rpmem_uring.h
@@ -62,6 +76,18 @@ $(BUILD)/selftests/rpmem/uring_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luri
 $(BUILD)/selftests/rpmem/flush_order_test: $(LIBRPMEM) lib/include/rpmem_uring.h
 $(BUILD)/selftests/rpmem/flush_order_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/selftests/rpmem/flush_order_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
+	-Wl,-rpath,$(BUILD)/lib
+
+# Teardown races, through librpmem and the io_uring helpers.
+$(BUILD)/selftests/rpmem/lifecycle_test: $(LIBRPMEM) lib/include/rpmem_uring.h
+$(BUILD)/selftests/rpmem/lifecycle_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/rpmem/lifecycle_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -luring \
+	-Wl,-rpath,$(BUILD)/lib
+
+# Memory accounting of remote pools, through librpmem.
+$(BUILD)/selftests/hardening/accounting_test: $(LIBRPMEM)
+$(BUILD)/selftests/hardening/accounting_test: SELFTEST_CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/selftests/hardening/accounting_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem \
 	-Wl,-rpath,$(BUILD)/lib
 
 # Pre-shared keys, through librpmem.
@@ -99,6 +125,12 @@ $(BUILD)/selftests/rpmem/durability_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem 
 $(BUILD)/selftests/hardening/rogue_initiator: $(LIBRPMEM) $(LIBRPMEM_LINK)
 $(BUILD)/selftests/hardening/rogue_initiator: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -lrdmacm -libverbs \
 	-lcrypto -Wl,-rpath,$(BUILD)/lib
+
+# The pre-authentication flood: silent rdma_cm connections against a pair's
+# target while librpmem initiators on both guests are served.
+$(BUILD)/selftests/hardening/flood_test: $(LIBRPMEM) $(LIBRPMEM_LINK)
+$(BUILD)/selftests/hardening/flood_test: TEST_LDLIBS := -L$(BUILD)/lib -lrpmem -lrdmacm -libverbs \
+	-Wl,-rpath,$(BUILD)/lib
 
 # The harness's LD_PRELOAD shim for the pair's QEMUs (selftests/vm/run).
 NODELAY_SHIM := $(BUILD)/selftests/vm/tcp_nodelay.so

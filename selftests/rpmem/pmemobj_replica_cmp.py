@@ -9,15 +9,16 @@ file, byte for byte except for the ranges below.  Each is a range that
 libpmemobj never replicates, so a replica can never match it; anything else
 that differs is a write the replica lost and fails the comparison.
 
-  [0, 4096)  Page 0.  Locally the per-part pool header (its own uuid,
-             prev/next part and replica uuids, checksum); on the target
-             kpmem's export header ("KPMEMPL\\1", pool size and the pool
-             attributes libpmemobj gave rpmem_create() for the replica).
-             librpmem writes nothing below 4096.  Instead of bytes, the
-             attributes are checked against the local header: same
-             signature, version, features and pool set uuid, and the two
-             replicas linking to each other (remote next/prev = local uuid,
-             local next/prev replica = remote uuid).
+  [0, 4096)  Page 0: each replica's own PMDK pool header (its own uuid,
+             prev/next part and replica uuids, creation time, checksum); on
+             the target the one the module built from the attributes
+             libpmemobj gave rpmem_create() for the replica, as rpmemd
+             would.  librpmem writes nothing below 4096.  Instead of bytes,
+             the header is checked: PMDK's checksum right, same signature,
+             version, features, pool set uuid and arch flags as the local
+             header, the one part linked to itself, a creation time, and
+             the two replicas linking to each other (remote next/prev
+             replica = local uuid, local next/prev replica = remote uuid).
 
   [0x1a20, 0x2000)  The run-time half of struct pmemobjpool, from `addr`
              to the end of the 8 KiB descriptor: process pointers, locks,
@@ -57,6 +58,17 @@ def u(b, o):
     return str(uuid.UUID(bytes_le=bytes(b[o:o + 16])))
 
 
+def checksum(h):
+    """PMDK's util_checksum() of a pool header (CKSUM_2K: the first 2 KiB)."""
+    end = 2048 if struct.unpack_from("<I", h, 16)[0] & 0x2 else 4088
+    lo = hi = 0
+    for i in range(PAGE // 4):
+        if i * 4 < end:
+            lo = (lo + struct.unpack_from("<I", h, i * 4)[0]) & 0xffffffff
+        hi = (hi + lo) & 0xffffffff
+    return hi << 32 | lo
+
+
 def main():
     loc = open(sys.argv[1], "rb").read()
     exp = open(sys.argv[2], "rb").read()
@@ -66,20 +78,25 @@ def main():
         print("export (%d bytes) smaller than the pool (%d)" % (len(exp), n))
         return 1
 
-    # Page 0: kpmem's export header vs the local pool header.
-    if exp[:8] != b"KPMEMPL\x01" or struct.unpack_from("<Q", exp, 8)[0] != n:
-        bad.append("export header: magic %r pool size %d" %
-                   (exp[:8], struct.unpack_from("<Q", exp, 8)[0]))
-    a = 16  # struct kpmem_pool_attr, as rpmem_pool_attr
-    if exp[a:a + 24] != loc[0:24]:
-        bad.append("attr signature/version/features differ from the local header")
-    if u(exp, a + 24) != u(loc, 24):
-        bad.append("pool set uuid: replica %s local %s" % (u(exp, a + 24), u(loc, 24)))
-    if not (u(exp, a + 56) == u(exp, a + 72) == u(loc, 40) and
-            u(loc, 88) == u(loc, 104) == u(exp, a + 40)):
+    # Page 0: the replica's PMDK pool header vs the local one.
+    if struct.unpack_from("<Q", exp, 4088)[0] != checksum(exp):
+        bad.append("replica header: PMDK checksum wrong")
+    if exp[0:24] != loc[0:24]:
+        bad.append("replica header: signature/version/features %s, local %s" %
+                   (exp[0:24].hex(), loc[0:24].hex()))
+    if u(exp, 24) != u(loc, 24):
+        bad.append("pool set uuid: replica %s local %s" % (u(exp, 24), u(loc, 24)))
+    if exp[128:144] != loc[128:144]:
+        bad.append("arch flags: replica %s local %s" % (exp[128:144].hex(), loc[128:144].hex()))
+    if not struct.unpack_from("<Q", exp, 120)[0]:
+        bad.append("replica header: no creation time")
+    if not (u(exp, 56) == u(exp, 72) == u(exp, 40)):
+        bad.append("replica header: part links %s %s, uuid %s" % (u(exp, 56), u(exp, 72), u(exp, 40)))
+    if not (u(exp, 88) == u(exp, 104) == u(loc, 40) and
+            u(loc, 88) == u(loc, 104) == u(exp, 40)):
         bad.append("replica links: local uuid %s prev/next %s %s, remote uuid %s prev/next %s %s" %
-                   (u(loc, 40), u(loc, 88), u(loc, 104), u(exp, a + 40), u(exp, a + 72),
-                    u(exp, a + 56)))
+                   (u(loc, 40), u(loc, 88), u(loc, 104), u(exp, 40), u(exp, 88),
+                    u(exp, 104)))
 
     skip = [(0, PAGE, "pool header"), (RT_START, RT_END, "pmemobjpool run-time part")]
 
