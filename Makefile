@@ -5,6 +5,11 @@
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KVERS ?= $(shell $(TOP)/scripts/kernels all 2>/dev/null)
+# KVERS may name kernels the way scripts/kernels does (6.12, rt, debug):
+# the loops below want releases.  A release that is not installed (headers
+# only) stays as it is.
+KVERS_ORIGIN := $(origin KVERS)
+override KVERS := $(foreach k,$(KVERS),$(or $(shell $(TOP)/scripts/kernels $(k) 2>/dev/null),$(k)))
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -50,15 +55,24 @@ help:
 	@echo 'make bench      run the benchmarks in guests (BENCH_QUICK=1 for a smoke run)'
 	@echo 'make sparse     sparse (C=2) on the module for each kernel'
 	@echo 'make checkpatch checkpatch.pl --strict on the kernel sources'
+	@echo 'make debug-kernel  the harness'"'"'s debug kernel: KASAN, lockdep, kmemleak, ... (built once, cached)'
 	@echo 'make install    libraries, headers, pkg-config files, kpmemctl, man pages, unit, completion'
 	@echo '                (PREFIX=/usr/local, DESTDIR=, LIBDIR=$$(PREFIX)/lib/<multiarch>); make uninstall'
 	@echo 'make modules_install  kpmem.ko (only) into /lib/modules/<release>/extra/ for each of KVERS'
 	@echo 'make dkms-source      build/dkms/kpmem-$(KPMEM_RELEASE)/, for dkms add (see dkms.conf)'
 	@echo 'make deb        Debian packages in build/deb/ (kpmem-dkms, libraries, -dev, kpmemctl)'
 	@echo 'KVERS="<release> ..." limits the kernels (see scripts/kernels)'
+	@echo '                KVERS=debug: the debug kernel; KVERS=rt: Debian'"'"'s PREEMPT_RT 6.12 (make check KVERS=debug)'
 
 deps:
 	@$(TOP)/scripts/install-deps
+
+# Debian's linux-source-6.12 with a small config and the kernel's detectors,
+# for the guest harness; cached outside the tree (see scripts/debug-kernel).
+.PHONY: debug-kernel
+debug-kernel:
+	@$(TOP)/scripts/install-deps
+	@$(TOP)/scripts/debug-kernel
 
 # ---- kernel module, one out-of-tree build per kernel ----------------------
 # build/kernel/<release>/ holds kpmem.ko (Kbuild: kmod/ only); the test-only
@@ -181,7 +195,7 @@ check:
 	@$(TOP)/scripts/install-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory deb || echo "check: make deb failed: the package test will fail" >&2
-	@$(TOP)/selftests/check $(if $(filter command line environment,$(origin KVERS)),$(KVERS))
+	@$(TOP)/selftests/check $(if $(filter command line environment,$(KVERS_ORIGIN)),$(KVERS))
 
 # Benchmarks run in guests and print tables; they assert no timings.
 bench:
