@@ -457,7 +457,7 @@ int kpmem_export_attach(struct kpmem_export *exp, struct kpmem_tconn *conn)
 	else if (exp->conn)
 		ret = -EBUSY;
 	else
-		exp->conn = conn;
+		WRITE_ONCE(exp->conn, conn);
 	mutex_unlock(&kpmem_exports_lock);
 	return ret;
 }
@@ -474,19 +474,19 @@ void kpmem_export_detach(struct kpmem_export *exp, struct kpmem_tconn *conn)
 {
 	mutex_lock(&kpmem_exports_lock);
 	if (exp->conn == conn)
-		exp->conn = NULL;
+		WRITE_ONCE(exp->conn, NULL);
 	mutex_unlock(&kpmem_exports_lock);
 	wake_up_all(&kpmem_export_detached);
 }
 
+/*
+ * A wait_event() condition: it runs with the task no longer TASK_RUNNING,
+ * where it must not sleep, so it reads @exp->conn without the list lock
+ * (the waitqueue orders it against kpmem_export_detach()).
+ */
 static bool kpmem_export_let_go(struct kpmem_export *exp, struct kpmem_tconn *conn)
 {
-	bool gone;
-
-	mutex_lock(&kpmem_exports_lock);
-	gone = exp->conn != conn;
-	mutex_unlock(&kpmem_exports_lock);
-	return gone;
+	return READ_ONCE(exp->conn) != conn;
 }
 
 /* Is @peer allowed by @allow (address and prefix of the same family)? */

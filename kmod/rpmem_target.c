@@ -813,7 +813,12 @@ int kpmem_target_init(void)
 {
 	kpmem_port_park_init(&kpmem_target_park, kpmem_tconn_parked_wait,
 			     kpmem_tconn_parked_finish);
-	kpmem_target_wq = alloc_workqueue("kpmem_target", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	/*
+	 * Not WQ_MEM_RECLAIM: the target serves no memory reclaim of this
+	 * host, and a release work flushes the HELLO work of its connection,
+	 * which under a rescuer (one work at a time) would wait for itself.
+	 */
+	kpmem_target_wq = alloc_workqueue("kpmem_target", WQ_UNBOUND, 0);
 	return kpmem_target_wq ? 0 : -ENOMEM;
 }
 
