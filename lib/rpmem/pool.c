@@ -88,12 +88,14 @@ static int check_name(const char *fn, const char *name, char *out)
 }
 
 /* What each KPMEM_IOC_POOL_CONNECT error means for the user. */
-static const char *connect_hint(enum kpmem_pool_op op, int err)
+static const char *connect_hint(int err)
 {
 	switch (err) {
 	case ENOENT:
-		return op == KPMEM_POOL_CREATE ? "the export holds no pool" :
-		       "the export holds no pool (rpmem_create one first)";
+		return "the export holds no pool (rpmem_create one first)";
+	case EUCLEAN:
+		return "the export holds a kpmem 0.1 pool header (on the target: kpmemctl "
+		       "export-add --convert-header)";
 	case EEXIST:
 		return "the export already holds a pool (rpmem_remove it first)";
 	case EBUSY:
@@ -196,7 +198,7 @@ static int pool_connect(const char *fn, const char *target_str, const struct rpm
 	explicit_bzero(conn->key, sizeof(conn->key));
 	close(dev);
 	if (ret < 0) {
-		const char *hint = connect_hint(conn->op, err);
+		const char *hint = connect_hint(err);
 
 		return rpmem_fail(err, "%s: target '%.200s' (port %u), export '%s': %s%s%s",
 				  fn, target_str, t->port, conn->name, strerror(err),

@@ -263,6 +263,9 @@ int export_create(int dev, const struct export_rec *r, bool may_create, const ch
 				export_errno_reason(errno));
 		else
 			undo_backing(fd, r->backing, created, regular, old_size);
+		/* The module is done with it either way: the export is gone or failed. */
+		if (state_created)
+			unlink(state_path);
 		ret = EXIT_FAIL;
 		goto out;
 	}

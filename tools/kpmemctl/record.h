@@ -48,8 +48,9 @@
  * @key_file: absolute path of the pre-shared key file, or NULL
  * @nallow: entries used in @allow
  * @allow: --allow arguments as given, ADDR[/PREFIX]
- * @state_file: absolute path of a --nohdrs export's state file (see
- *	kpmem(4), KPMEM_EXPORT_STATE_FD): default state_file_default()
+ * @state_file: absolute path of a --nohdrs export's state file given with
+ *	--state-file; NULL: KPMEMCTL_STATE_DIR/NAME.state (open_state_file();
+ *	see <linux/kpmem.h>, KPMEM_EXPORT_STATE_FD)
  * @convert_header: rewrite an old kpmem pool header as PMDK's
  *	(--convert-header); an action of this export-add, never saved
  */

@@ -296,7 +296,8 @@ struct kpmem_sockaddr {
  *	0 = all of it.  A file is grown to @size.
  * @nallow: entries used in @allow; 0 = any initiator
  * @key_len: 0, or KPMEM_KEY_MIN..KPMEM_KEY_MAX: initiators must then prove
- *	they hold @key (an HMAC-SHA256 over a per-connection challenge)
+ *	they hold @key: a key derived from it and both sides' nonces
+ *	(HKDF-SHA256) MACs the HELLO, and the target proves it too
  * @allow: initiator addresses (with prefix_len) allowed to connect
  * @key: the pre-shared key, @key_len bytes; the rest zero
  * @state_fd: with KPMEM_EXPORT_STATE_FD: a regular file, open read-write,
