@@ -777,7 +777,7 @@ static int rogue_xfer(struct rogue *r, size_t len)
 		if (n == 1) {
 			if (wc.status != IBV_WC_SUCCESS) {
 				r->dead = true;
-				return -ECONNRESET;
+				break;
 			}
 			if (wc.wr_id == WR_SEND) {
 				send_done = true;
@@ -793,11 +793,19 @@ static int rogue_xfer(struct rogue *r, size_t len)
 		}
 		/* A reply always completes before the disconnect that may follow it. */
 		if (r->dead)
-			return -ECONNRESET;
+			break;
 		rogue_event(r, 0);
 		nap_us(200);
 	}
-	return -ETIMEDOUT;
+	/*
+	 * The connection ended, or the time is up.  A reply is the target's
+	 * answer even when our send's own completion did not come first: the
+	 * device may process the target's ACK after the reply and after the
+	 * disconnect that follows a last reply (the send is flushed then).
+	 */
+	if (got_reply && r->dead)
+		return ((struct w_hdr *)r->reply)->status;
+	return r->dead ? -ECONNRESET : -ETIMEDOUT;
 }
 
 static void hello_fill(struct w_hello *h, uint32_t op, uint32_t flags, uint64_t pool_size,
