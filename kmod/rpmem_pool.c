@@ -434,6 +434,15 @@ static int kpmem_pool_take_nonce(struct kpmem_pool *pool, const struct rdma_conn
 	return 0;
 }
 
+/* The CM answered the step being waited for (kpmem_pool_wait_cm()). */
+static void kpmem_pool_cm_answer(struct kpmem_pool *pool, int status)
+{
+	spin_lock_irq(&pool->lock);
+	pool->cm_status = status;
+	pool->cm_answered = true;
+	spin_unlock_irq(&pool->lock);
+}
+
 /*
  * CM events.  Runs under the id's handler mutex, so it never takes the
  * pool's state_lock (setup holds that while calling into rdma_cm): it only
@@ -465,6 +474,7 @@ static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev
 	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_ADDR_CHANGE:
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		kpmem_pool_cm_answer(pool, -ECONNRESET);
 		kpmem_pool_fail(pool, -ECONNRESET, rdma_event_msg(event->event));
 		return 0;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
@@ -479,30 +489,47 @@ static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev
 	default:
 		return 0;
 	}
-	pool->cm_status = status;
+	kpmem_pool_cm_answer(pool, status);
 	if (status)
 		kpmem_pool_fail(pool, status, rdma_event_msg(event->event));
 	complete(&pool->cm_done);
 	return 0;
 }
 
-/* Wait for the next connection-setup step; a failed pool stops waiting. */
+/*
+ * Wait for the CM's answer to a connection-setup step.  A pool failed by
+ * a close or a device removal stops waiting at once; one failed by its
+ * flushed receives (ECONNRESET) keeps waiting for the answer, which says
+ * why: a refused connect moves the QP to error, and the flushes can come
+ * before the CM's REJECTED.
+ */
 static int kpmem_pool_wait_cm(struct kpmem_pool *pool, unsigned int timeout_ms)
 {
-	long left = wait_for_completion_killable_timeout(&pool->cm_done,
-							 msecs_to_jiffies(timeout_ms));
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	int err, status;
+	bool answered;
+	long left;
 
-	if (left == 0)
-		return -ETIMEDOUT;
-	if (left < 0)
-		return left;
-	reinit_completion(&pool->cm_done);
-	/*
-	 * The CM's verdict says why a step failed; the pool's own error may
-	 * only be its consequence (a refused connect flushes the posted
-	 * receives, which fail the pool with ECONNRESET).
-	 */
-	return pool->cm_status ?: kpmem_pool_error(pool);
+	for (;;) {
+		left = wait_for_completion_killable_timeout(&pool->cm_done,
+							    max_t(long, end - jiffies, 1));
+		if (left == 0)
+			return -ETIMEDOUT;
+		if (left < 0)
+			return left;
+		/* An answer that completed before the reinit is seen under the lock. */
+		reinit_completion(&pool->cm_done);
+		spin_lock_irq(&pool->lock);
+		answered = pool->cm_answered;
+		pool->cm_answered = false;
+		status = pool->cm_status;
+		spin_unlock_irq(&pool->lock);
+		if (answered)
+			return status ?: kpmem_pool_error(pool);
+		err = kpmem_pool_error(pool);
+		if (err && err != -ECONNRESET)
+			return err;
+	}
 }
 
 /**
