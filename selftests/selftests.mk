@@ -55,6 +55,9 @@ $(BUILD)/selftests/rpmem/pmemobj_replica_test: selftests/rpmem/pmemobj_replica.h
 # ... and its reader on the target, Debian's libpmemobj alone.
 $(BUILD)/selftests/rpmem/pmemobj_replica_read: selftests/rpmem/pmemobj_replica.h
 $(BUILD)/selftests/rpmem/pmemobj_replica_read: TEST_LDLIBS := -lpmemobj
+# ... and pmempool_remote_test's writer, whose librpmem LD_LIBRARY_PATH names.
+$(BUILD)/selftests/rpmem/pmemobj_replica_write: selftests/rpmem/pmemobj_replica.h
+$(BUILD)/selftests/rpmem/pmemobj_replica_write: TEST_LDLIBS := -lpmemobj
 
 # The export's PMDK pool header, through librpmem.
 $(BUILD)/selftests/rpmem/pool_hdr_test: $(LIBRPMEM)

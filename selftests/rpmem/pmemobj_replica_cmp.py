@@ -35,8 +35,11 @@ that differs is a write the replica lost and fails the comparison.
              a struct memory_block {chunk_id, zone_id, size_idx, block_off,
              m_ops, heap} that libpmemobj's transient allocator state left
              in unallocated space.  It holds process addresses (`heap` is
-             &pop->heap in the local mapping, which is how it is recognized
-             here), is never persisted and is no pool data.
+             &pop->heap in the mapping of whichever process wrote it, so a
+             user-space address 0x1a30 past a page boundary, which is how it
+             is recognized here: the last process to open the pool need not
+             be the one that wrote it), is never persisted and is no pool
+             data.
 
 Exit 0 when everything else is identical.
 """
@@ -102,8 +105,9 @@ def main():
 
     # The heap, walked in the local copy.
     heap_off, = struct.unpack_from("<Q", loc, 0x1410)
-    pop_addr, = struct.unpack_from("<Q", loc, RT_START)
-    heap_ptr = pop_addr + 0x1a30   # &pop->heap in the local process
+    def heap_ptr(p):
+        """Is @p &pop->heap (pop + 0x1a30) of some process's mapping?"""
+        return 0 < p < 1 << 47 and (p - 0x1a30) % PAGE == 0
     zone = heap_off + HEAP_HDR
     while zone + ZONE_HDR + MAX_CHUNK * 8 <= n:
         magic, zsize = struct.unpack_from("<II", loc, zone)
@@ -116,7 +120,7 @@ def main():
             if ctype == CHUNK_FOOTER:
                 skip.append((hdrs + c * 8, hdrs + c * 8 + 8, "footer of chunk %d" % c))
             mb = data + c * CHUNKSIZE + 0x40
-            if mb + 32 > n or struct.unpack_from("<Q", loc, mb + 24)[0] != heap_ptr:
+            if mb + 32 > n or not heap_ptr(struct.unpack_from("<Q", loc, mb + 24)[0]):
                 continue
             first_free = ctype == CHUNK_FREE or (
                 ctype == CHUNK_RUN and not (loc[data + c * CHUNKSIZE + 16] & 1))
