@@ -453,10 +453,13 @@ static struct kpmem_tconn *kpmem_tconn_alloc(struct rdma_cm_id *id,
 	}
 	/*
 	 * A lane's next request can arrive before the reply to its last one
-	 * has been acknowledged, so up to two replies per lane are in the
-	 * send queue; one more send and receive each for ib_drain_qp().
+	 * has been acknowledged: up to KPMEM_SLOT_MAX_REPLIES replies per slot
+	 * are in the send queue (kpmem_tconn_reply() holds a slot's buffer
+	 * back beyond that), with HELLO's reply perhaps still among them; one
+	 * more send and receive each for ib_drain_qp().
 	 */
-	conn->cq = ib_alloc_cq(id->device, conn, 3 * nlanes + 4, 0, IB_POLL_WORKQUEUE);
+	conn->cq = ib_alloc_cq(id->device, conn,
+			       (KPMEM_SLOT_MAX_REPLIES + 1) * nlanes + 5, 0, IB_POLL_WORKQUEUE);
 	if (IS_ERR(conn->cq)) {
 		ret = PTR_ERR(conn->cq);
 		conn->cq = NULL;
@@ -468,7 +471,7 @@ static struct kpmem_tconn *kpmem_tconn_alloc(struct rdma_cm_id *id,
 	qp_attr.qp_context = conn;
 	qp_attr.qp_type = IB_QPT_RC;
 	qp_attr.sq_sig_type = IB_SIGNAL_REQ_WR;
-	qp_attr.cap.max_send_wr = 2 * nlanes + 1;
+	qp_attr.cap.max_send_wr = KPMEM_SLOT_MAX_REPLIES * nlanes + 2;
 	qp_attr.cap.max_recv_wr = nlanes + 1;
 	qp_attr.cap.max_send_sge = 1;
 	qp_attr.cap.max_recv_sge = 1;

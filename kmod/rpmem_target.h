@@ -63,6 +63,8 @@ struct kpmem_target_slot {
 	u64 reply_dma;
 	u32 req_size;			/* bytes @req can receive */
 	u32 byte_len;			/* of the request being served */
+	u32 replies_in_flight;		/* posted, not completed; under conn->lock */
+	bool recv_deferred;		/* @req goes back to the device at a completion */
 	struct ib_cqe recv_cqe;
 	struct ib_cqe send_cqe;
 };
@@ -101,6 +103,13 @@ struct kpmem_tconn {
 	struct list_head node;		/* on the target's connection list */
 	struct list_head parked;	/* on the target's park: waits for its port */
 };
+
+/*
+ * Replies of one slot in the send queue at most: a peer slow to acknowledge
+ * them gets the slot's receive buffer back only as they complete, so the
+ * send queue (2 per slot, HELLO's reply, ib_drain_qp()'s) never overflows.
+ */
+#define KPMEM_SLOT_MAX_REPLIES		2
 
 /* A LAST_REPLY connection whose reply is not sent after this long goes. */
 #define KPMEM_TCONN_LAST_REPLY_S	30

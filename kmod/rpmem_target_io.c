@@ -137,14 +137,8 @@ static bool kpmem_tconn_posts(const struct kpmem_tconn *conn)
 	return conn->state < KPMEM_TCONN_RELEASING;
 }
 
-/**
- * kpmem_tconn_post_recv() - give @slot's receive buffer to the device
- * @slot: a slot whose request was consumed (or a new one)
- *
- * Return: 0, -ESHUTDOWN when the connection is being released, or the
- * device's error.
- */
-int kpmem_tconn_post_recv(struct kpmem_target_slot *slot)
+/* Post @slot's receive buffer, synced for the device; under conn->lock. */
+static int kpmem_tconn_post_recv_locked(struct kpmem_target_slot *slot)
 {
 	struct kpmem_tconn *conn = slot->conn;
 	struct ib_sge sge = {
@@ -157,12 +151,28 @@ int kpmem_tconn_post_recv(struct kpmem_target_slot *slot)
 		.sg_list = &sge,
 		.num_sge = 1,
 	};
-	int ret = -ESHUTDOWN;
+
+	lockdep_assert_held(&conn->lock);
+	if (!kpmem_tconn_posts(conn))
+		return -ESHUTDOWN;
+	return ib_post_recv(conn->qp, &wr, NULL);
+}
+
+/**
+ * kpmem_tconn_post_recv() - give @slot's receive buffer to the device
+ * @slot: a slot whose request was consumed (or a new one)
+ *
+ * Return: 0, -ESHUTDOWN when the connection is being released, or the
+ * device's error.
+ */
+int kpmem_tconn_post_recv(struct kpmem_target_slot *slot)
+{
+	struct kpmem_tconn *conn = slot->conn;
+	int ret;
 
 	ib_dma_sync_single_for_device(conn->dev, slot->req_dma, slot->req_size, DMA_FROM_DEVICE);
 	spin_lock(&conn->lock);
-	if (kpmem_tconn_posts(conn))
-		ret = ib_post_recv(conn->qp, &wr, NULL);
+	ret = kpmem_tconn_post_recv_locked(slot);
 	spin_unlock(&conn->lock);
 	return ret;
 }
@@ -171,7 +181,9 @@ int kpmem_tconn_post_recv(struct kpmem_target_slot *slot)
  * kpmem_tconn_reply() - answer a request
  * @conn: the connection
  * @slot: the slot the request came in (its receive buffer is reposted
- *	  unless the reply is the connection's last), or NULL for HELLO's
+ *	  unless the reply is the connection's last, at once or, while the
+ *	  slot has KPMEM_SLOT_MAX_REPLIES in flight, when one completes), or
+ *	  NULL for HELLO's
  * @req: the request's header
  * @rhdr: the reply's header, followed by its data
  * @rdma: @rhdr's DMA address
@@ -202,8 +214,10 @@ int kpmem_tconn_reply(struct kpmem_tconn *conn, struct kpmem_target_slot *slot,
 		.opcode = IB_WR_SEND,
 		.send_flags = IB_SEND_SIGNALED,
 	};
-	struct ib_recv_wr rwr = { };
-	struct ib_sge rsge;
+	bool repost = slot && next != KPMEM_TCONN_LAST_REPLY;
+	/* Whose send_done() will see this reply complete (none for the last). */
+	struct kpmem_target_slot *owner = next == KPMEM_TCONN_LAST_REPLY ? NULL :
+					  slot ?: &conn->hello;
 	int err;
 
 	memset(rhdr, 0, sizeof(*rhdr));
@@ -218,16 +232,9 @@ int kpmem_tconn_reply(struct kpmem_tconn *conn, struct kpmem_target_slot *slot,
 	ib_dma_sync_single_for_device(conn->dev, rdma, sge.length, DMA_TO_DEVICE);
 
 	/* The request is consumed: the slot can take the lane's next one. */
-	if (slot && next != KPMEM_TCONN_LAST_REPLY) {
-		rsge.addr = slot->req_dma;
-		rsge.length = slot->req_size;
-		rsge.lkey = conn->pd->local_dma_lkey;
-		rwr.wr_cqe = &slot->recv_cqe;
-		rwr.sg_list = &rsge;
-		rwr.num_sge = 1;
+	if (repost)
 		ib_dma_sync_single_for_device(conn->dev, slot->req_dma, slot->req_size,
 					      DMA_FROM_DEVICE);
-	}
 
 	spin_lock(&conn->lock);
 	if (conn->state != from) {
@@ -236,9 +243,22 @@ int kpmem_tconn_reply(struct kpmem_tconn *conn, struct kpmem_target_slot *slot,
 	}
 	if (next != from)
 		kpmem_tconn_set_state(conn, next);
-	err = rwr.wr_cqe ? ib_post_recv(conn->qp, &rwr, NULL) : 0;
-	if (!err)
-		err = ib_post_send(conn->qp, &wr, NULL);
+	err = ib_post_send(conn->qp, &wr, NULL);
+	if (!err && owner)
+		owner->replies_in_flight++;
+	if (!err && repost) {
+		/*
+		 * A peer may send the lane's next request before it has
+		 * acknowledged this reply, and a rogue may never: beyond
+		 * KPMEM_SLOT_MAX_REPLIES the slot's buffer waits for a
+		 * completion (the peer meanwhile gets RNR NAKs), so that the
+		 * send queue cannot overflow.
+		 */
+		if (slot->replies_in_flight >= KPMEM_SLOT_MAX_REPLIES)
+			slot->recv_deferred = true;
+		else
+			err = kpmem_tconn_post_recv_locked(slot);
+	}
 	spin_unlock(&conn->lock);
 	return err;
 }
@@ -457,7 +477,18 @@ static void kpmem_tconn_send_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct kpmem_target_slot *slot = container_of(wc->wr_cqe, struct kpmem_target_slot,
 						      send_cqe);
+	struct kpmem_tconn *conn = slot->conn;
+	int ret = 0;
 
+	spin_lock(&conn->lock);
+	slot->replies_in_flight--;
+	if (slot->recv_deferred && wc->status == IB_WC_SUCCESS) {
+		slot->recv_deferred = false;
+		ret = kpmem_tconn_post_recv_locked(slot);
+	}
+	spin_unlock(&conn->lock);
+	if (ret && ret != -ESHUTDOWN)
+		kpmem_tconn_release(conn, "cannot post a receive");
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
 		pr_info_ratelimited("reply to %pISpc failed: %s\n", &slot->conn->peer,
 				    ib_wc_status_msg(wc->status));

@@ -2523,6 +2523,90 @@ TEST_F_TIMEOUT(target, disconnects_mid_request_free_the_export, 120)
  * promised none keeps it however quiet, and one that keeps its promise is
  * never dropped.
  */
+/* Kernel log lines containing @what, now. */
+static long dmesg_count(const char *what)
+{
+	char cmd[256], out[32];
+	FILE *f;
+	long n = -1;
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -c -F '%s'", what);
+	f = popen(cmd, "r");
+	if (f && fgets(out, sizeof(out), f))
+		n = atol(out);
+	if (f)
+		pclose(f);
+	return n;
+}
+
+/*
+ * A peer that does not wait for replies: it sends a lane's next request as
+ * soon as the target has acknowledged the last one, so replies pile up in
+ * the target's send queue faster than their acknowledgements come back.
+ * The target must hold the peer back (its receive buffers return as
+ * replies complete; the peer meanwhile gets RNR NAKs and retries) and
+ * answer everything; it must never fail a post on a full send queue and
+ * then ib_drain_qp() a full queue ("failed to drain send queue", a WARN a
+ * peer must not be able to cause).
+ */
+TEST_F_TIMEOUT(target, pipelined_requests_never_overflow_the_send_queue, 120)
+{
+	long drain_warns = dmesg_count("failed to drain");
+	unsigned int sent_reqs = 0, replies = 0;
+	double end = now_s() + 10;
+	struct ibv_wc wc;
+	struct rogue r;
+
+	cur_cat = C_CONTROL;
+	ASSERT_EQ(0, rogue_open(&r, 2));
+	ASSERT_EQ(0, hello(&r, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE));
+	/* Ten seconds of requests, each sent once the previous one was taken. */
+	while (!r.dead && now_s() < end) {
+		bool taken = false;
+
+		msg(&r, W_KEEPALIVE, 0, 0, 0);
+		if (post_send(&r, WR_SEND, R_SEND, sizeof(struct w_hdr), true))
+			break;
+		sent_reqs++;
+		while (!taken && !r.dead && now_s() < end + TMO_MS / 1000.0) {
+			if (ibv_poll_cq(r.cq, 1, &wc) != 1) {
+				rogue_event(&r, 0);
+				continue;
+			}
+			if (wc.status != IBV_WC_SUCCESS)
+				r.dead = true;
+			else if (wc.wr_id == WR_SEND)
+				taken = true;
+			else if (wc.opcode & IBV_WC_RECV)
+				replies++, rogue_post_recv(&r, wc.wr_id);
+		}
+	}
+	/* Then every reply. */
+	end = now_s() + TMO_MS / 1000.0;
+	while (!r.dead && replies < sent_reqs && now_s() < end) {
+		if (ibv_poll_cq(r.cq, 1, &wc) != 1) {
+			rogue_event(&r, 0);
+			nap_us(1000);
+		} else if (wc.status != IBV_WC_SUCCESS) {
+			r.dead = true;
+		} else if (wc.opcode & IBV_WC_RECV) {
+			replies++;
+			rogue_post_recv(&r, wc.wr_id);
+		}
+	}
+	TH_LOG("%u requests pipelined, %u replies, connection %s", sent_reqs, replies,
+	       r.dead ? "dropped" : "up");
+	EXPECT_FALSE(r.dead);
+	EXPECT_EQ(sent_reqs, replies);
+	/* Far more than the send queue holds: the pipeline ran. */
+	EXPECT_LT(100u, sent_reqs);
+	EXPECT_EQ(0, req(&r, W_CLOSE, 0, 0));
+	EXPECT_TRUE(wait_gone(&r));
+	rogue_close(&r);
+	EXPECT_TRUE(export_wait_state(EXP_FILE, "idle"));
+	EXPECT_EQ(drain_warns, dmesg_count("failed to drain"));
+}
+
 TEST_F_TIMEOUT(target, silent_initiator_is_dropped, 120)
 {
 	struct rogue quiet, silent, chatty;
