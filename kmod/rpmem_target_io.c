@@ -357,8 +357,13 @@ static int kpmem_tconn_serve(struct kpmem_tconn *conn, const struct kpmem_wire_h
 	case KPMEM_WIRE_SET_ATTR:
 		if (len != sizeof(struct kpmem_pool_attr) || offset)
 			return -EPROTO;
+		/*
+		 * A pool without a header has no attributes: setting some is
+		 * EINVAL, setting none (rpmem_set_attr(rpp, NULL)) is a no-op,
+		 * as PMDK's util_replica_set_attr() has it.
+		 */
 		if (exp->flags & KPMEM_EXPORT_NOHDRS)
-			return 0;
+			return memchr_inv(data, 0, len) ? -EINVAL : 0;
 		mutex_lock(&exp->lock);
 		ret = kpmem_export_pool_set(exp, conn->pool_size, data);
 		mutex_unlock(&exp->lock);

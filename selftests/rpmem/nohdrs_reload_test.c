@@ -12,7 +12,11 @@
  *    ENOENT, create succeeds;
  *  - a state file is one export's: naming another export's is refused,
  *    and nothing is added;
- *  - --state-file without --nohdrs is a usage error.
+ *  - --state-file without --nohdrs is a usage error;
+ *  - as PMDK's (rpmem_basic TEST9), such a pool has no attributes to set:
+ *    rpmem_set_attr() with attributes fails with EINVAL and changes
+ *    nothing, without attributes (NULL) it succeeds, and rpmem_create()
+ *    with attributes is EINVAL; everything from offset 0 is pool data.
  *
  * The target's export is a file, /tmp/nh.img; its state file is
  * kpmemctl's default, /var/lib/kpmem/state/nh.set.state.
@@ -161,6 +165,34 @@ TEST_F_TIMEOUT(nh, state_file_without_nohdrs_is_a_usage_error, 300)
 			 "--state-file /tmp/nh.other.state 2>&1", kpmemctl()));
 	EXPECT_NE(0, run("peer test -e /tmp/nh.other.state"));
 	EXPECT_NE(0, run("peer test -e " IMG ".2"));
+}
+
+TEST_F_TIMEOUT(nh, a_pool_without_header_has_no_attributes_to_set, 300)
+{
+	struct rpmem_pool_attr attr = { .signature = "KPMEMNH", .major = 1 };
+	unsigned int nlanes = 2;
+	RPMEMpool *rpp;
+
+	rpp = rpmem_create(self->target, EXPORT, self->pool, POOL_SIZE, &nlanes, &attr);
+	EXPECT_EQ(NULL, rpp);
+	EXPECT_EQ(EINVAL, errno) TH_LOG("rpmem_create with attributes: %s", rpmem_errormsg());
+	if (rpp)
+		rpmem_close(rpp);
+	rpp = create(self);
+	ASSERT_NE(NULL, rpp) TH_LOG("rpmem_create: %s", rpmem_errormsg());
+	EXPECT_EQ(-1, rpmem_set_attr(rpp, &attr));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("rpmem_set_attr: %s", rpmem_errormsg());
+	EXPECT_NE(0UL, strlen(rpmem_errormsg()));
+	/* The refusal is no failure of the connection. */
+	EXPECT_EQ(0, rpmem_set_attr(rpp, NULL)) TH_LOG("%s", rpmem_errormsg());
+	/* Offset 0 is the pool's first byte: there is no header to protect. */
+	memset(self->pool, 0x5a, 4096);
+	EXPECT_EQ(0, rpmem_persist(rpp, 0, 4096, 0, 0)) TH_LOG("%s", rpmem_errormsg());
+	memset(self->pool, 0, 4096);
+	EXPECT_EQ(0, rpmem_read(rpp, self->pool, 0, 4096, 0)) TH_LOG("%s", rpmem_errormsg());
+	EXPECT_EQ(0x5a, ((unsigned char *)self->pool)[0]);
+	EXPECT_EQ(0x5a, ((unsigned char *)self->pool)[4095]);
+	ASSERT_EQ(0, rpmem_close(rpp));
 }
 
 TEST_HARNESS_MAIN
