@@ -6,7 +6,12 @@
 # creates the remote replica, a libpmemobj writer and reader go through it,
 # `pmempool info` reads the set, `pmempool sync` rebuilds a replica whose
 # header was damaged on the target (data and header: compared with the
-# local part on the target), and `pmempool rm` removes the remote pool.
+# local part on the target) and a lost local part from the replica (read
+# through librpmem), and `pmempool rm` removes the remote pool, or refuses
+# when it is gone unless forced (-f); a pool with two kpmem replicas keeps
+# both identical, and `pmempool transform` adds a kpmem replica to a pool of
+# two local parts and takes it away again.  After PMDK's pmempool_*_remote
+# and obj_rpmem_basic_integration tests.
 # Every PMDK program loads kpmem's librpmem.so.1 from LD_LIBRARY_PATH.
 . "$KPMEM_TOP/selftests/lib/tap.sh"
 export LD_LIBRARY_PATH=$KPMEM_BUILD/lib
@@ -20,11 +25,16 @@ set_file=/tmp/pmempool-remote.set
 part=/tmp/pmempool-remote.part
 img=/tmp/pmempool-remote.img	# the export's file, on the target
 export_name=pmempool-remote.set
+img2=/tmp/pmempool-remote2.img	# a second export, for two replicas
+export2=pmempool-remote2.set
+in_set=/tmp/pmempool-local.set	# two local parts, for transform
 
 cleanup() {
 	peer "$kpmemctl" export-remove --force "$export_name" > /dev/null 2>&1
-	peer rm -f "$img"
-	rm -f "$part" "$set_file" "$KPMEM_VM_SHARED/pmempool-remote.part"
+	peer "$kpmemctl" export-remove --force "$export2" > /dev/null 2>&1
+	peer rm -f "$img" "$img2"
+	rm -f "$part" "$part.1" "$part.2" "$set_file" "$in_set" \
+		"$KPMEM_VM_SHARED/pmempool-remote.part"
 }
 trap cleanup EXIT
 
@@ -48,7 +58,7 @@ target_header_is_pmemobj() {
 replica_matches_local_part() {
 	cp "$part" "$KPMEM_VM_SHARED/pmempool-remote.part" &&
 		peer python3 "$KPMEM_TOP/selftests/rpmem/pmemobj_replica_cmp.py" \
-			"$KPMEM_VM_SHARED/pmempool-remote.part" "$img"
+			"$KPMEM_VM_SHARED/pmempool-remote.part" "${1:-$img}" ${2:+"$2"}
 }
 
 create_makes_the_remote_replica() {
@@ -67,7 +77,10 @@ info_reads_the_set() {
 	local out
 	out=$(pmempool info "$set_file") || { echo "$out"; return 1; }
 	echo "$out" | head -n 30
-	echo "$out" | grep -q 'PMEMOBJ'
+	echo "$out" | grep -q '^Replica 1 - remote' &&
+		echo "$out" | grep -Eq "^node +: $KPMEM_VM_PEER_ADDR\$" &&
+		echo "$out" | grep -Eq "^pool set +: $export_name\$" &&
+		echo "$out" | grep -Eq '^Signature +: PMEMOBJ'
 }
 
 # The header's checksum is its last 8 bytes: with one of them flipped, the
@@ -89,6 +102,15 @@ f.write(bytes([b[0] ^ 0xff])); f.close()" || return 1
 		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$set_file"
 }
 
+# The primary's only part is lost: sync reads the pool back from the
+# replica (rpmem_open + rpmem_read) and the writer's records are there.
+sync_restores_a_lost_local_part() {
+	rm -f "$part" || return 1
+	pmempool sync -v "$set_file" || return 1
+	test -s "$part" && "$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$set_file" &&
+		replica_matches_local_part
+}
+
 rm_removes_the_remote_pool() {
 	pmempool rm -v "$set_file" || return 1
 	expect "$(test -e "$part" && echo kept || echo removed)" = removed "local part" || return 1
@@ -97,10 +119,66 @@ rm_removes_the_remote_pool() {
 	peer cmp -n 4096 "$img" /dev/zero
 }
 
-tap_plan 5
+# With the remote pool gone (its header zeroed on the target), rm refuses
+# (rpmem_remove: ENOENT) and rm -f removes what is left.
+rm_of_a_set_whose_remote_pool_is_gone() {
+	pmempool create --layout kpmem obj "$set_file" || return 1
+	peer dd if=/dev/zero of="$img" bs=4096 count=1 conv=notrunc status=none || return 1
+	if pmempool rm "$set_file"; then
+		echo "pmempool rm succeeded without the remote pool"
+		return 1
+	fi
+	pmempool rm -f -v "$set_file" || return 1
+	expect "$(test -e "$part" && echo kept || echo removed)" = removed "local part"
+}
+
+# Two REPLICA lines: libpmemobj writes both through librpmem; each is the
+# local pool (outside what libpmemobj never replicates), and the set reads
+# back.
+two_remote_replicas_stay_identical() {
+	printf 'PMEMPOOLSET\n%dM %s\nREPLICA %s %s\nREPLICA %s %s\n' "$pool_mb" "$part" \
+		"$KPMEM_VM_PEER_ADDR" "$export_name" "$KPMEM_VM_PEER_ADDR" "$export2" > "$set_file" &&
+		peer "$kpmemctl" export-add "$export2" "$img2" --size $((pool_mb + 1))M || return 1
+	local rc=1
+	pmempool create --layout kpmem obj "$set_file" &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_write" "$set_file" &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$set_file" &&
+		replica_matches_local_part "$img" --more-replicas &&
+		replica_matches_local_part "$img2" --more-replicas &&
+		pmempool info "$set_file" | grep -c '^Replica [12] - remote' | grep -qx 2 && rc=0
+	pmempool rm -f -v "$set_file"
+	return $rc
+}
+
+# A pool of two local parts gets a kpmem replica by transform (its data
+# copied there through librpmem), keeps its data, and loses the replica by
+# the reverse transform.
+transform_adds_and_removes_a_kpmem_replica() {
+	printf 'PMEMPOOLSET\n%dM %s.1\n%dM %s.2\n' $((pool_mb / 2)) "$part" $((pool_mb / 2)) \
+		"$part" > "$in_set" &&
+		printf 'PMEMPOOLSET\n%dM %s.1\n%dM %s.2\nREPLICA %s %s\n' $((pool_mb / 2)) "$part" \
+			$((pool_mb / 2)) "$part" "$KPMEM_VM_PEER_ADDR" "$export_name" > "$set_file" ||
+		return 1
+	# Whatever an earlier case left, the export holds no pool.
+	peer dd if=/dev/zero of="$img" bs=4096 count=1 conv=notrunc status=none || return 1
+	pmempool create --layout kpmem obj "$in_set" &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_write" "$in_set" || return 1
+	pmempool transform -v "$in_set" "$set_file" || return 1
+	target_header_is_pmemobj &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$set_file" || return 1
+	pmempool transform -v "$set_file" "$in_set" || return 1
+	"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$in_set" &&
+		pmempool info "$in_set" > /dev/null && pmempool rm -v "$in_set"
+}
+
+tap_plan 9
 tap_test pmempool_create_obj_makes_the_remote_replica create_makes_the_remote_replica
 tap_test libpmemobj_writer_and_reader_go_through_the_replica writer_and_reader_go_through_the_replica
 tap_test pmempool_info_reads_the_set info_reads_the_set
 tap_test pmempool_sync_rebuilds_a_replica_whose_header_was_damaged sync_rebuilds_a_damaged_remote_header
+tap_test pmempool_sync_restores_a_lost_local_part_from_the_replica sync_restores_a_lost_local_part
 tap_test pmempool_rm_removes_the_remote_pool rm_removes_the_remote_pool
+tap_test pmempool_rm_refuses_a_set_whose_remote_pool_is_gone_unless_forced rm_of_a_set_whose_remote_pool_is_gone
+tap_test libpmemobj_keeps_two_kpmem_replicas_identical two_remote_replicas_stay_identical
+tap_test pmempool_transform_adds_and_removes_a_kpmem_replica transform_adds_and_removes_a_kpmem_replica
 tap_done
