@@ -551,6 +551,29 @@ static int kpmem_export_check_allow(const struct kpmem_export_add *req)
 	return 0;
 }
 
+/*
+ * Does a live export have @file's backing?  Two exports of one file or
+ * device would let two initiators write the same pool (PMDK refuses a part
+ * file that is in two pool sets alike, EBUSY).  A device is the same device
+ * whatever node in /dev opened it.
+ */
+static bool kpmem_export_backing_used_locked(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct kpmem_export *exp;
+
+	lockdep_assert_held(&kpmem_exports_lock);
+	list_for_each_entry(exp, &kpmem_exports, node) {
+		struct inode *other = file_inode(exp->file);
+
+		if (other == inode ||
+		    (S_ISCHR(inode->i_mode) && S_ISCHR(other->i_mode) &&
+		     inode->i_rdev == other->i_rdev))
+			return true;
+	}
+	return false;
+}
+
 /**
  * kpmem_export_add() - KPMEM_IOC_EXPORT_ADD (the caller checked CAP_SYS_ADMIN)
  * @argp: struct kpmem_export_add in user memory
@@ -634,6 +657,11 @@ long kpmem_export_add(void __user *argp)
 	if (kpmem_export_find_locked(exp->name)) {
 		mutex_unlock(&kpmem_exports_lock);
 		ret = -EEXIST;
+		goto out_put_listen;
+	}
+	if (kpmem_export_backing_used_locked(file)) {
+		mutex_unlock(&kpmem_exports_lock);
+		ret = -EBUSY;
 		goto out_put_listen;
 	}
 	ret = kpmem_export_pool_prepare(exp);

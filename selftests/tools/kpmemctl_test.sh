@@ -73,6 +73,20 @@ taken_name_is_refused_before_the_backing() {
 	expect $? = 1 "exit status" && grep -q 'exists' "$dir/err" && ! test -e "$dir/b.img"
 }
 
+# a.set (the test above) has a.img: no second export of it, under another
+# path either (a hard link is the same file).
+taken_backing_is_refused() {
+	ln "$dir/a.img" "$dir/a-link.img" || return 1
+	for path in "$dir/a.img" "$dir/a-link.img"; do
+		kc export-add t.set "$path"
+		expect $? = 1 "exit status for $path" || return 1
+		grep -q 'another export has this backing' "$dir/err" || return 1
+	done
+	rm -f "$dir/a-link.img"
+	expect "$(stat -c %s "$dir/a.img")" = 4194304 "size of a.img" &&
+		! exported t.set && ! test -e "$KPMEMCTL_REGISTRY_DIR/t.set.json"
+}
+
 bad_options_are_usage_errors() {
 	kc export-add t.set "$dir/t.img" --size 4Q
 	expect $? = 2 "bad size" || return 1
@@ -192,12 +206,13 @@ help_lists_every_option() {
 	done
 }
 
-tap_plan 17
+tap_plan 18
 tap_test export_add_without_module_creates_no_file no_module_means_no_file
 tap_test export_add_mistyped_device_is_an_error_not_a_file mistyped_device_is_an_error_not_a_file
 tap_test export_add_missing_file_without_size_is_an_error missing_file_needs_size
 tap_test export_add_refused_by_module_removes_the_file_it_created refused_export_removes_its_file
 tap_test export_add_taken_name_fails_before_touching_the_backing taken_name_is_refused_before_the_backing
+tap_test export_add_of_a_backing_another_export_has_is_refused taken_backing_is_refused
 tap_test export_add_bad_options_are_usage_errors_and_change_nothing bad_options_are_usage_errors
 tap_test export_add_records_backing_options_and_key_file export_add_records_the_export
 tap_test save_writes_the_live_exports_sorted save_writes_the_live_exports

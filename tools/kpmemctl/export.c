@@ -243,6 +243,7 @@ int export_create(int dev, const struct export_rec *r, bool may_create, const ch
 		fprintf(stderr, "%s: export '%s' on %s: %s\n", what, r->name, r->backing,
 			err == EUCLEAN && r->nohdrs ?
 			"its state file holds another export's state or is damaged" :
+			err == EBUSY ? "another export has this backing" :
 			export_errno_reason(err));
 		undo_backing(fd, r->backing, created, regular, old_size);
 		if (state_created)

@@ -309,9 +309,10 @@ struct kpmem_sockaddr {
  * @reserved0: zero
  * @reserved: zero
  *
- * Errors: EPERM, EINVAL, EEXIST (name in use), EBADF, ENODEV, EACCES,
- * ENOMEM, EUCLEAN (@state_fd holds something else), and errors setting up
- * the rdma_cm listener.
+ * Errors: EPERM, EINVAL, EEXIST (name in use), EBUSY (another export has
+ * the same file or device), EBADF, ENODEV, EACCES, ENOMEM, EUCLEAN
+ * (@state_fd holds something else), and errors setting up the rdma_cm
+ * listener.
  */
 struct kpmem_export_add {
 	char name[KPMEM_NAME_MAX + 1];
