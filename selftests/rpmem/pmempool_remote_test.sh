@@ -10,7 +10,9 @@
 # through librpmem), and `pmempool rm` removes the remote pool, or refuses
 # when it is gone unless forced (-f); a pool with two kpmem replicas keeps
 # both identical, and `pmempool transform` adds a kpmem replica to a pool of
-# two local parts and takes it away again.  After PMDK's pmempool_*_remote
+# two local parts and takes it away again; and a pool whose local part is
+# on the initiator's own pmem (an fsdax ext4 on its NVDIMM, as a real pool
+# is) replicates like one in a plain file.  After PMDK's pmempool_*_remote
 # and obj_rpmem_basic_integration tests.
 # Every PMDK program loads kpmem's librpmem.so.1 from LD_LIBRARY_PATH.
 . "$KPMEM_TOP/selftests/lib/tap.sh"
@@ -28,6 +30,8 @@ export_name=pmempool-remote.set
 img2=/tmp/pmempool-remote2.img	# a second export, for two replicas
 export2=pmempool-remote2.set
 in_set=/tmp/pmempool-local.set	# two local parts, for transform
+dax_mnt=/mnt/kpmem-fsdax	# the initiator's NVDIMM, fsdax, mounted -o dax
+dax_ns=
 
 cleanup() {
 	peer "$kpmemctl" export-remove --force "$export_name" > /dev/null 2>&1
@@ -35,6 +39,12 @@ cleanup() {
 	peer rm -f "$img" "$img2"
 	rm -f "$part" "$part.1" "$part.2" "$set_file" "$in_set" \
 		"$KPMEM_VM_SHARED/pmempool-remote.part"
+	if mountpoint -q "$dax_mnt"; then
+		rm -f "$dax_mnt/pool.part"
+		umount "$dax_mnt"
+	fi
+	# The NVDIMM back to the raw namespace the next test expects.
+	[ -z "$dax_ns" ] || ndctl create-namespace -f -e "$dax_ns" -m raw > /dev/null
 }
 trap cleanup EXIT
 
@@ -171,14 +181,51 @@ transform_adds_and_removes_a_kpmem_replica() {
 		pmempool info "$in_set" > /dev/null && pmempool rm -v "$in_set"
 }
 
-tap_plan 9
-tap_test pmempool_create_obj_makes_the_remote_replica create_makes_the_remote_replica
-tap_test libpmemobj_writer_and_reader_go_through_the_replica writer_and_reader_go_through_the_replica
-tap_test pmempool_info_reads_the_set info_reads_the_set
-tap_test pmempool_sync_rebuilds_a_replica_whose_header_was_damaged sync_rebuilds_a_damaged_remote_header
-tap_test pmempool_sync_restores_a_lost_local_part_from_the_replica sync_restores_a_lost_local_part
-tap_test pmempool_rm_removes_the_remote_pool rm_removes_the_remote_pool
-tap_test pmempool_rm_refuses_a_set_whose_remote_pool_is_gone_unless_forced rm_of_a_set_whose_remote_pool_is_gone
-tap_test libpmemobj_keeps_two_kpmem_replicas_identical two_remote_replicas_stay_identical
-tap_test pmempool_transform_adds_and_removes_a_kpmem_replica transform_adds_and_removes_a_kpmem_replica
+# The local part on DAX: libpmemobj flushes it with CPU instructions and
+# librpmem's persists read it from the DAX mapping.
+local_part_on_fsdax_replicates() {
+	local r blk
+	r=$(for r in /sys/bus/nd/devices/region*; do
+		[ "$(cat "$r/mappings")" -gt 0 ] && basename "$r"; done | head -n 1)
+	[ -n "$r" ] || { echo "no NVDIMM region"; ndctl list -RN; return 1; }
+	dax_ns=$(ndctl list -N -r "$r" | jq -r 'if type == "array" then .[0].dev else .dev end')
+	ndctl create-namespace -f -e "$dax_ns" -m fsdax > /dev/null || return 1
+	blk=$(ndctl list -N -n "$dax_ns" | jq -r 'if type == "array" then .[0].blockdev else .blockdev end')
+	mkfs.ext4 -q -F -b 4096 "/dev/$blk" && mkdir -p "$dax_mnt" &&
+		mount -o dax "/dev/$blk" "$dax_mnt" || return 1
+	grep -E "^/dev/$blk $dax_mnt ext4 [^ ]*dax" /proc/mounts || { echo "not -o dax"; return 1; }
+	peer dd if=/dev/zero of="$img" bs=4096 count=1 conv=notrunc status=none || return 1
+	printf 'PMEMPOOLSET\n%dM %s\nREPLICA %s %s\n' "$pool_mb" "$dax_mnt/pool.part" \
+		"$KPMEM_VM_PEER_ADDR" "$export_name" > "$set_file" || return 1
+	pmempool create --layout kpmem obj "$set_file" &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_write" "$set_file" &&
+		"$KPMEM_BUILD/selftests/rpmem/pmemobj_replica_read" "$set_file" || return 1
+	part=$dax_mnt/pool.part replica_matches_local_part
+}
+
+# Two groups, each within the suite's per-test time limit under TCG:
+# "lifecycle" (create, info, sync, rm) and "layouts" (two replicas,
+# transform, the local part on fsdax); no argument runs both.
+group=${1:-all}
+case $group in
+lifecycle) tap_plan 7 ;;
+layouts) tap_plan 3 ;;
+all) tap_plan 10 ;;
+*) echo "usage: $0 [lifecycle|layouts]" >&2; exit 2 ;;
+esac
+if [ "$group" != layouts ]; then
+	tap_test pmempool_create_obj_makes_the_remote_replica create_makes_the_remote_replica
+	tap_test libpmemobj_writer_and_reader_go_through_the_replica writer_and_reader_go_through_the_replica
+	tap_test pmempool_info_reads_the_set info_reads_the_set
+	tap_test pmempool_sync_rebuilds_a_replica_whose_header_was_damaged sync_rebuilds_a_damaged_remote_header
+	tap_test pmempool_sync_restores_a_lost_local_part_from_the_replica sync_restores_a_lost_local_part
+	tap_test pmempool_rm_removes_the_remote_pool rm_removes_the_remote_pool
+	tap_test pmempool_rm_refuses_a_set_whose_remote_pool_is_gone_unless_forced rm_of_a_set_whose_remote_pool_is_gone
+fi
+if [ "$group" != lifecycle ]; then
+	[ "$group" = all ] || setup > /dev/null || { echo "setup failed" >&2; exit 1; }
+	tap_test libpmemobj_keeps_two_kpmem_replicas_identical two_remote_replicas_stay_identical
+	tap_test pmempool_transform_adds_and_removes_a_kpmem_replica transform_adds_and_removes_a_kpmem_replica
+	tap_test libpmemobj_pool_on_local_fsdax_replicates_through_kpmem local_part_on_fsdax_replicates
+fi
 tap_done
