@@ -188,10 +188,14 @@ void kpmem_tconn_release_wc(struct kpmem_tconn *conn, const struct ib_wc *wc)
  * after a completion in error, wait for the device to put the QP in error
  * itself (it then is past the packet); after a message we refused, give
  * the device time to finish the packet.  No peer is served meanwhile.
+ * A mitigation for rxe's bug, not a cure: a release for another reason (a
+ * DREQ right after a multi-packet SEND) does not wait.  The same bug makes
+ * rxe deliver a single-packet SEND twice; kpmem_tconn_handle() serves
+ * only LIVE connections, so the copy is dropped.
  */
 static void kpmem_tconn_settle(struct kpmem_tconn *conn)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(KPMEM_TCONN_SETTLE_MS);
+	unsigned long end = jiffies + msecs_to_jiffies(KPMEM_TCONN_SETTLE_MAX_MS);
 	struct ib_qp_init_attr init;
 	struct ib_qp_attr attr;
 
@@ -629,6 +633,14 @@ static int kpmem_target_accept(struct rdma_cm_id *id, struct rdma_cm_event *even
 	kpmem_debug_point(KPMEM_DBG_TARGET_ACCEPT);
 	memcpy(rep.nonce, conn->nonce_t, sizeof(rep.nonce));
 	ret = kpmem_tconn_post_recv(&conn->hello);
+	/*
+	 * A lane's receive buffer can be held back while its replies are
+	 * unacknowledged (KPMEM_SLOT_MAX_REPLIES): the peer's next request
+	 * then gets an RNR NAK, and the CM's default timer would make it
+	 * wait 655 ms before retrying.
+	 */
+	if (!ret)
+		ret = rdma_set_min_rnr_timer(id, KPMEM_TCONN_MIN_RNR_TIMER);
 	if (!ret)
 		ret = rdma_accept(id, &param);
 	if (ret)

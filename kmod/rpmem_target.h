@@ -114,8 +114,13 @@ struct kpmem_tconn {
 /* A LAST_REPLY connection whose reply is not sent after this long goes. */
 #define KPMEM_TCONN_LAST_REPLY_S	30
 
-/* The longest a release waits for the device to be done with a packet. */
+/* A release waits this long after a refused message (kpmem_tconn_settle()), */
 #define KPMEM_TCONN_SETTLE_MS		20
+/* and at most this long for the device to put the QP in error itself. */
+#define KPMEM_TCONN_SETTLE_MAX_MS	1000
+
+/* The RNR NAK timer the target's QPs advertise: 0.16 ms (IBTA table 45). */
+#define KPMEM_TCONN_MIN_RNR_TIMER	IB_RNR_TIMER_000_16
 
 /* rpmem_target.c */
 extern struct workqueue_struct *kpmem_target_wq;

@@ -137,7 +137,7 @@ static bool kpmem_tconn_posts(const struct kpmem_tconn *conn)
 	return conn->state < KPMEM_TCONN_RELEASING;
 }
 
-/* Post @slot's receive buffer, synced for the device; under conn->lock. */
+/* Post @slot's receive buffer (the caller synced it for the device); under conn->lock. */
 static int kpmem_tconn_post_recv_locked(struct kpmem_target_slot *slot)
 {
 	struct kpmem_tconn *conn = slot->conn;
@@ -495,8 +495,8 @@ static void kpmem_tconn_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (ret && ret != -ESHUTDOWN)
 		kpmem_tconn_release(conn, "cannot post a receive");
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
-		pr_info_ratelimited("reply to %pISpc failed: %s\n", &slot->conn->peer,
+		pr_info_ratelimited("reply to %pISpc failed: %s\n", &conn->peer,
 				    ib_wc_status_msg(wc->status));
-		kpmem_tconn_release(slot->conn, "reply failed");
+		kpmem_tconn_release(conn, "reply failed");
 	}
 }
