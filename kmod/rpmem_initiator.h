@@ -139,8 +139,10 @@ struct kpmem_pool {
 	u8 nonce_t[KPMEM_WIRE_NONCE_LEN];	/* the target's, from its REP */
 	u8 conn_key[KPMEM_WIRE_MAC_LEN];	/* with a key: after HELLO */
 	struct completion cm_done;	/* a connection-setup step ended */
-	int cm_status;			/* under @lock, with: */
-	bool cm_answered;		/* @cm_status is the CM's answer to the step */
+	/* Under @lock: how kpmem_pool_wait_cm() learns that a step ended. */
+	int cm_status;			/* the CM's answer to the step, */
+	bool cm_answered;		/* when this is set */
+	int cm_abort;			/* a failure that ends every wait (not a flush's) */
 	struct list_head parked;	/* on the park: waits for its port */
 	u32 keepalive;			/* ms, as announced in HELLO; 0: none */
 	unsigned long last_tx;		/* jiffies of the last request sent */

@@ -130,6 +130,9 @@ void kpmem_pool_fail(struct kpmem_pool *pool, int err, const char *why)
 	first = !pool->error;
 	if (first)
 		WRITE_ONCE(pool->error, err);
+	/* Flushed receives (ECONNRESET) leave a setup step to the CM's answer. */
+	if (err != -ECONNRESET && !pool->cm_abort)
+		pool->cm_abort = err;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (first)
 		trace_kpmem_pool_fail(pool, err, why);
@@ -506,13 +509,13 @@ static int kpmem_pool_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev
 static int kpmem_pool_wait_cm(struct kpmem_pool *pool, unsigned int timeout_ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
-	int err, status;
+	int abort, status;
 	bool answered;
 	long left;
 
 	for (;;) {
-		left = wait_for_completion_killable_timeout(&pool->cm_done,
-							    max_t(long, end - jiffies, 1));
+		left = time_after_eq(jiffies, end) ? 1 : (long)(end - jiffies);
+		left = wait_for_completion_killable_timeout(&pool->cm_done, left);
 		if (left == 0)
 			return -ETIMEDOUT;
 		if (left < 0)
@@ -523,12 +526,12 @@ static int kpmem_pool_wait_cm(struct kpmem_pool *pool, unsigned int timeout_ms)
 		answered = pool->cm_answered;
 		pool->cm_answered = false;
 		status = pool->cm_status;
+		abort = pool->cm_abort;
 		spin_unlock_irq(&pool->lock);
 		if (answered)
 			return status ?: kpmem_pool_error(pool);
-		err = kpmem_pool_error(pool);
-		if (err && err != -ECONNRESET)
-			return err;
+		if (abort)
+			return abort;
 	}
 }
 
