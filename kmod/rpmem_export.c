@@ -552,26 +552,30 @@ static int kpmem_export_check_allow(const struct kpmem_export_add *req)
 }
 
 /*
- * Does a live export have @file's backing?  Two exports of one file or
+ * Does a listed export have @file's backing?  Two exports of one file or
  * device would let two initiators write the same pool (PMDK refuses a part
- * file that is in two pool sets alike, EBUSY).  A device is the same device
- * whatever node in /dev opened it.
+ * file that is in two pool sets alike, EBUSY).  The mapping's host is the
+ * file's inode, or the device DAX device's whatever node in /dev opened it.
  */
 static bool kpmem_export_backing_used_locked(struct file *file)
 {
-	struct inode *inode = file_inode(file);
 	struct kpmem_export *exp;
 
 	lockdep_assert_held(&kpmem_exports_lock);
-	list_for_each_entry(exp, &kpmem_exports, node) {
-		struct inode *other = file_inode(exp->file);
-
-		if (other == inode ||
-		    (S_ISCHR(inode->i_mode) && S_ISCHR(other->i_mode) &&
-		     inode->i_rdev == other->i_rdev))
+	list_for_each_entry(exp, &kpmem_exports, node)
+		if (exp->file->f_mapping->host == file->f_mapping->host)
 			return true;
-	}
 	return false;
+}
+
+static bool kpmem_export_backing_used(struct file *file)
+{
+	bool used;
+
+	mutex_lock(&kpmem_exports_lock);
+	used = kpmem_export_backing_used_locked(file);
+	mutex_unlock(&kpmem_exports_lock);
+	return used;
 }
 
 /**
@@ -607,6 +611,10 @@ long kpmem_export_add(void __user *argp)
 		goto out_req;
 	ret = kpmem_source_probe(file, &src);
 	if (ret)
+		goto out_fput;
+	/* Before the file grows or the device is pinned; checked again when listed. */
+	ret = -EBUSY;
+	if (kpmem_export_backing_used(file))
 		goto out_fput;
 	if (!req->size)
 		req->size = src.size;
