@@ -56,6 +56,7 @@
 #include <librpmem.h>
 
 #include "kselftest_harness.h"
+#include "../lib/guest_util.h"
 
 #define DST_ADDR	"10.77.0.2"
 #define OTHER_ADDR	"10.77.0.1"	/* rxe0's: the target seen from another address */
@@ -183,14 +184,6 @@ static bool devdax_made;
 static uint8_t dax_key[32];	/* EXP_DAX's key, made by the fixture */
 static const char *rogue_dst;	/* connect to this address (NULL: DST_ADDR) */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void nap_us(long us)
 {
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
@@ -207,29 +200,6 @@ static void random_bytes(void *p, size_t len)
 {
 	if (getrandom(p, len, 0) != (ssize_t)len)
 		abort();
-}
-
-static const char *kpmemctl(void)
-{
-	static char path[512];
-	const char *b = getenv("KPMEM_BUILD");
-
-	snprintf(path, sizeof(path), "%s/tools/kpmemctl", b ? b : "build");
-	return path;
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 /* The JSON export list, into @buf. */
@@ -272,7 +242,7 @@ static bool export_wait_state(const char *name, const char *want)
 {
 	static char list[65536];
 	char state[32] = "";
-	double end = now_s() + TMO_MS / 1000.0;
+	double end = now() + TMO_MS / 1000.0;
 
 	do {
 		if (!export_list(list, sizeof(list))) {
@@ -281,7 +251,7 @@ static bool export_wait_state(const char *name, const char *want)
 				return true;
 		}
 		nap_us(100000);
-	} while (now_s() < end);
+	} while (now() < end);
 	fprintf(stderr, "# export %s is '%s', not '%s':\n%s", name, state, want, list);
 	return false;
 }
@@ -336,10 +306,10 @@ static long live_count(const char *kind)
 /* Wait until the target holds @want connections; the count last seen. */
 static long target_conns_wait(long want, double secs)
 {
-	double end = now_s() + secs;
+	double end = now() + secs;
 	long n;
 
-	while ((n = live_count("target_conns")) != want && now_s() < end)
+	while ((n = live_count("target_conns")) != want && now() < end)
 		nap_us(50000);
 	return n;
 }
@@ -482,7 +452,7 @@ static void rogue_take(struct rogue *r, const struct rdma_cm_event *ev)
 	r->last_status = ev->status;
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ESTABLISHED:
-		r->t_est = now_s();
+		r->t_est = now();
 		if (pd && len >= sizeof(rep)) {
 			memcpy(&rep, pd, sizeof(rep));
 			if (rep.magic == W_MAGIC) {
@@ -511,7 +481,7 @@ static void rogue_take(struct rogue *r, const struct rdma_cm_event *ev)
 	r->connected = false;
 	if (!r->gone) {
 		r->gone = true;
-		r->t_gone = now_s();
+		r->t_gone = now();
 	}
 }
 
@@ -537,9 +507,9 @@ static int rogue_event(struct rogue *r, int ms)
 /* Wait for the connection to end (the target's disconnect); true if it did. */
 static bool wait_gone_s(struct rogue *r, double secs)
 {
-	double end = now_s() + secs;
+	double end = now() + secs;
 
-	while (!r->gone && r->ch && now_s() < end)
+	while (!r->gone && r->ch && now() < end)
 		rogue_event(r, 100);
 	return r->gone;
 }
@@ -634,7 +604,7 @@ static int rogue_start_(struct rogue *r, const void *pdata, uint8_t pdlen, unsig
 	cp.retry_count = 3;
 	cp.rnr_retry_count = 7;
 	*stage = 99;
-	r->t_req = now_s();
+	r->t_req = now();
 	return rdma_connect(r->id, &cp) ? -1 : 0;
 }
 
@@ -764,14 +734,14 @@ static int post_send(struct rogue *r, uint64_t wr_id, size_t off, size_t len, bo
 static int rogue_xfer(struct rogue *r, size_t len)
 {
 	bool send_done = false, got_reply = false;
-	double end = now_s() + TMO_MS / 1000.0;
+	double end = now() + TMO_MS / 1000.0;
 	struct ibv_wc wc;
 
 	if (r->dead)
 		return -ECONNRESET;
 	if (post_send(r, WR_SEND, R_SEND, len, true))
 		return -ECONNRESET;
-	while (now_s() < end) {
+	while (now() < end) {
 		int n = ibv_poll_cq(r->cq, 1, &wc);
 
 		if (n == 1) {
@@ -924,13 +894,13 @@ static int rogue_rdma(struct rogue *r, bool write, size_t len, uint64_t raddr, u
 		.send_flags = IBV_SEND_SIGNALED,
 		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
 	}, *bad;
-	double end = now_s() + TMO_MS / 1000.0;
+	double end = now() + TMO_MS / 1000.0;
 	struct ibv_wc wc;
 
 	count(cur_cat);
 	if (ibv_post_send(r->id->qp, &wr, &bad))
 		return -1;
-	while (now_s() < end) {
+	while (now() < end) {
 		if (ibv_poll_cq(r->cq, 1, &wc) == 1) {
 			if (wc.wr_id != WR_RDMA)
 				continue;
@@ -1112,7 +1082,7 @@ static void remove_exports(void)
 static bool exports_settled(bool dax, const char *good)
 {
 	static char list[65536];
-	double end = now_s() + TMO_MS / 1000.0;
+	double end = now() + TMO_MS / 1000.0;
 	char state[32];
 	unsigned int i;
 	bool ok;
@@ -1128,7 +1098,7 @@ static bool exports_settled(bool dax, const char *good)
 		if (ok)
 			return true;
 		nap_us(100000);
-	} while (now_s() < end);
+	} while (now() < end);
 	fprintf(stderr, "# exports not settled (%s wanted %s):\n%s", export_names[i - 1],
 		good, list);
 	return false;
@@ -1175,7 +1145,7 @@ FIXTURE_SETUP(target)
 	unsigned int i;
 
 	self->param[0] = -1;
-	self->t0 = now_s();
+	self->t0 = now();
 	rogue_dst = NULL;
 	memcpy(self->before, sent, sizeof(self->before));
 	if (geteuid())
@@ -1248,7 +1218,7 @@ FIXTURE_TEARDOWN(target)
 		if (sent[c] != self->before[c])
 			fprintf(stderr, "# rogue messages sent: %-28s %lu\n", cat_name[c],
 				sent[c] - self->before[c]);
-	fprintf(stderr, "# group took %.1f s\n", now_s() - self->t0);
+	fprintf(stderr, "# group took %.1f s\n", now() - self->t0);
 }
 
 #define REQ(m, v, n)	{ .magic = (m), .version = (v), .nlanes = (n) }
@@ -1332,11 +1302,11 @@ TEST_F_TIMEOUT(target, malformed_connect_requests_are_refused_with_their_reason,
 
 static bool two_replies_or_dropped(struct rogue *r)
 {
-	double end = now_s() + TMO_MS / 1000.0;
+	double end = now() + TMO_MS / 1000.0;
 	unsigned int replies = 0;
 	struct ibv_wc wc;
 
-	while (!r->dead && replies < 2 && now_s() < end) {
+	while (!r->dead && replies < 2 && now() < end) {
 		if (ibv_poll_cq(r->cq, 1, &wc) == 1) {
 			/* The target's queue pair went away under our send. */
 			if (wc.status != IBV_WC_SUCCESS) {
@@ -2200,7 +2170,7 @@ TEST_F_TIMEOUT(target, connect_flood_evicts_the_oldest_silent_connections, 200)
 {
 	const int nflood = 200, nburst = 12;
 	int i, alive, refused, per_peer = self->param[3];
-	double t0 = now_s();
+	double t0 = now();
 	struct rogue r;
 	bool served[12];
 
@@ -2218,7 +2188,7 @@ TEST_F_TIMEOUT(target, connect_flood_evicts_the_oldest_silent_connections, 200)
 		}
 		rogue_close(&r);
 	}
-	fprintf(stderr, "# %d connects in a row: %.1f s\n", nflood, now_s() - t0);
+	fprintf(stderr, "# %d connects in a row: %.1f s\n", nflood, now() - t0);
 
 	/* One address's burst: the newest max_unauth_per_peer stay. */
 	ASSERT_LT(0, per_peer);
@@ -2415,11 +2385,11 @@ TEST_F_TIMEOUT(target, connection_without_hello_is_dropped_at_the_deadline, 120)
 	count(cur_cat);
 	ASSERT_EQ(0, rogue_start(&c, &q, sizeof(q), 3));
 	t_req = c.t_req;
-	while (live_count("target_conns") == held && now_s() < t_req + 5)
+	while (live_count("target_conns") == held && now() < t_req + 5)
 		nap_us(20000);
 	EXPECT_EQ(held + 1, live_count("target_conns")) TH_LOG("no connection for the REQ");
 	EXPECT_EQ(held, target_conns_wait(held, deadline + 5));
-	t = now_s() - t_req;
+	t = now() - t_req;
 	TH_LOG("the half-open connection was dropped %.2f s after its REQ; deadline %d s", t,
 	       deadline);
 	EXPECT_TRUE(t >= deadline);
@@ -2549,7 +2519,7 @@ TEST_F_TIMEOUT(target, pipelined_requests_never_overflow_the_send_queue, 120)
 {
 	long drain_warns = dmesg_count("failed to drain");
 	unsigned int sent_reqs = 0, replies = 0;
-	double end = now_s() + 10;
+	double end = now() + 10;
 	struct ibv_wc wc;
 	struct rogue r;
 
@@ -2558,14 +2528,14 @@ TEST_F_TIMEOUT(target, pipelined_requests_never_overflow_the_send_queue, 120)
 	ASSERT_EQ(0, rogue_open(&r, 2));
 	ASSERT_EQ(0, hello(&r, KPMEM_POOL_CREATE, KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE));
 	/* Ten seconds of requests, each sent once the previous one was taken. */
-	while (!r.dead && now_s() < end) {
+	while (!r.dead && now() < end) {
 		bool taken = false;
 
 		msg(&r, W_KEEPALIVE, 0, 0, 0);
 		if (post_send(&r, WR_SEND, R_SEND, sizeof(struct w_hdr), true))
 			break;
 		sent_reqs++;
-		while (!taken && !r.dead && now_s() < end + TMO_MS / 1000.0) {
+		while (!taken && !r.dead && now() < end + TMO_MS / 1000.0) {
 			if (ibv_poll_cq(r.cq, 1, &wc) != 1) {
 				rogue_event(&r, 0);
 				continue;
@@ -2579,8 +2549,8 @@ TEST_F_TIMEOUT(target, pipelined_requests_never_overflow_the_send_queue, 120)
 		}
 	}
 	/* Then every reply. */
-	end = now_s() + TMO_MS / 1000.0;
-	while (!r.dead && replies < sent_reqs && now_s() < end) {
+	end = now() + TMO_MS / 1000.0;
+	while (!r.dead && replies < sent_reqs && now() < end) {
 		if (ibv_poll_cq(r.cq, 1, &wc) != 1) {
 			rogue_event(&r, 0);
 			nap_us(1000);
@@ -2624,10 +2594,10 @@ TEST_F_TIMEOUT(target, silent_initiator_is_dropped, 120)
 	ASSERT_EQ(0, hello_send(&silent));
 	EXPECT_EQ(0, req(&silent, W_KEEPALIVE, 0, 0));
 	/* Silent from now on: dropped after 1.5 s (the watchdog looks once a second). */
-	t0 = now_s();
+	t0 = now();
 	EXPECT_TRUE(export_wait_state(EXP_FILE, "idle"));
-	TH_LOG("the silent initiator lost its export after %.1f s", now_s() - t0);
-	EXPECT_GT(8.0, now_s() - t0);
+	TH_LOG("the silent initiator lost its export after %.1f s", now() - t0);
+	EXPECT_GT(8.0, now() - t0);
 	EXPECT_EQ(-ECONNRESET, req(&silent, W_KEEPALIVE, 0, 0));
 	rogue_close(&silent);
 
@@ -2663,7 +2633,7 @@ __attribute__((constructor)) static void setup(void)
 	const char *given = getenv("KPMEM_TEST_DEVDAX");
 	FILE *p;
 
-	start_time = now_s();
+	start_time = now();
 	sent = mmap(NULL, NCAT * sizeof(*sent), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sent == MAP_FAILED)
@@ -2700,7 +2670,7 @@ __attribute__((destructor)) static void restore(void)
 		total += sent[c];
 	}
 	printf("# rogue messages, total                        %lu (in %.1f s)\n", total,
-	       now_s() - start_time);
+	       now() - start_time);
 	fflush(stdout);
 
 	if (devdax_made)

@@ -8,15 +8,17 @@
 #define KPMEM_SELFTEST_GUEST_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Run a shell command; return its exit status, or -1 if it did not exit. */
 static inline int __attribute__((format(printf, 1, 2), unused)) run(const char *fmt, ...)
 {
-	char cmd[2048];
+	char cmd[4096];
 	va_list ap;
 	int ret;
 
@@ -64,6 +66,56 @@ static inline __attribute__((unused)) long kpmem_live(const char *kind, int on_p
 		n = -1;
 	pclose(f);
 	return n;
+}
+
+/*
+ * The stall points of kpmem's debug build (kmod/debug_hook.h, loaded by
+ * selftests/rpmem/with_debug_hooks), here or, with @on_peer, on a pair's
+ * target.
+ */
+#define KPMEM_DEBUGFS	"/sys/kernel/debug/kpmem"
+
+/* Is the kpmem loaded there the debug build? */
+static inline __attribute__((unused)) bool debug_build(int on_peer)
+{
+	return !run("%stest -d " KPMEM_DEBUGFS, on_peer ? "peer " : "");
+}
+
+/* How often @point was passed, or -1. */
+static inline __attribute__((unused)) long debug_hits(int on_peer, const char *point)
+{
+	char cmd[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%scat " KPMEM_DEBUGFS "/%s/hits", on_peer ? "peer " : "",
+		 point);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
+/* From now on, passes through @point stall @ms (0: not at all). */
+static inline __attribute__((unused)) int debug_stall(int on_peer, const char *point, int ms)
+{
+	return run("%ssh -c 'echo %d > " KPMEM_DEBUGFS "/%s/delay_ms'", on_peer ? "peer " : "",
+		   ms, point);
+}
+
+/* Wait (up to 60 s) until @point was passed more than @before times. */
+static inline __attribute__((unused)) bool debug_entered(int on_peer, const char *point,
+							  long before)
+{
+	for (int i = 0; i < 600; i++) {
+		if (debug_hits(on_peer, point) > before)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
 }
 
 #endif /* KPMEM_SELFTEST_GUEST_UTIL_H */

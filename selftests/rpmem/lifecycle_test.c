@@ -68,49 +68,10 @@ static int on(bool target, const char *fmt, ...)
 	return target ? run("peer sh -c '%s'", cmd) : run("sh -c '%s'", cmd);
 }
 
-static long hits(bool target, const char *point)
-{
-	char cmd[256];
-	long n = -1;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "%scat /sys/kernel/debug/kpmem/%s/hits", target ? "peer " : "",
-		 point);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	pclose(f);
-	return n;
-}
-
-static int stall(bool target, const char *point, int ms)
-{
-	return on(target, "echo %d > /sys/kernel/debug/kpmem/%s/delay_ms", ms, point);
-}
-
-/* Wait (up to 60 s) until @point was passed more than @before times. */
-static bool entered(bool target, const char *point, long before)
-{
-	for (int i = 0; i < 600; i++) {
-		if (hits(target, point) > before)
-			return true;
-		usleep(100 * 1000);
-	}
-	return false;
-}
-
 /* The target's kpmem, unloaded by a case, loaded again (the debug build). */
 static int target_reload(void)
 {
 	return on(true, "insmod ${KPMEM_KO%%/kmod/kpmem.ko}/debug-hooks/kmod/kpmem.ko");
-}
-
-/* Is this kpmem the debug build (selftests/rpmem/with_debug_hooks)? */
-static bool debug_build(bool target)
-{
-	return !on(target, "test -d /sys/kernel/debug/kpmem");
 }
 
 /* Export 0 is the target's device DAX (its HELLO registers memory); the others are files. */
@@ -227,16 +188,16 @@ static void removal_during_connect(struct __test_metadata *_metadata, FIXTURE_DA
 {
 	for (int r = 0; r < repeat(); r++) {
 		struct creator c = { .self = self };
-		long before = hits(target, point);
+		long before = debug_hits(target, point);
 		pthread_t t;
 
 		ASSERT_LE(0, before);
-		ASSERT_EQ(0, stall(target, point, STALL_MS));
+		ASSERT_EQ(0, debug_stall(target, point, STALL_MS));
 		ASSERT_EQ(0, pthread_create(&t, NULL, create_thread, &c));
-		ASSERT_TRUE(entered(target, point, before)) TH_LOG("%s never reached", point);
+		ASSERT_TRUE(debug_entered(target, point, before)) TH_LOG("%s never reached", point);
 		ASSERT_EQ(0, device_delete(remove_target));
 		pthread_join(t, NULL);
-		ASSERT_EQ(0, stall(target, point, 0));
+		ASSERT_EQ(0, debug_stall(target, point, 0));
 		/* Whether it connected first or not, the pool is of no use now. */
 		if (c.rpp) {
 			EXPECT_NE(0, rpmem_persist(c.rpp, 4096, 4096, 0, 0));
@@ -288,18 +249,18 @@ static void removal_during_teardown(struct __test_metadata *_metadata, FIXTURE_D
 {
 	for (int r = 0; r < repeat(); r++) {
 		struct closer c = { };
-		long before = hits(target, point);
+		long before = debug_hits(target, point);
 		pthread_t t;
 
 		c.rpp = create(self, 0);
 		ASSERT_NE(NULL, c.rpp) TH_LOG("%s", rpmem_errormsg());
 		ASSERT_EQ(0, rpmem_persist(c.rpp, 4096, 4096, 0, 0));
-		ASSERT_EQ(0, stall(target, point, LONG_STALL_MS));
+		ASSERT_EQ(0, debug_stall(target, point, LONG_STALL_MS));
 		ASSERT_EQ(0, pthread_create(&t, NULL, close_thread, &c));
-		ASSERT_TRUE(entered(target, point, before)) TH_LOG("%s never reached", point);
+		ASSERT_TRUE(debug_entered(target, point, before)) TH_LOG("%s never reached", point);
 		ASSERT_EQ(0, device_delete(remove_target));
 		pthread_join(t, NULL);
-		ASSERT_EQ(0, stall(target, point, 0));
+		ASSERT_EQ(0, debug_stall(target, point, 0));
 		EXPECT_EQ(0, c.ret);
 		ASSERT_EQ(0, device_add(remove_target));
 		works_again(_metadata, self, point);
@@ -541,12 +502,12 @@ LIFE_TEST(forced_export_remove_returns_once_the_old_initiator_cannot_write)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
 	}
 	sleep(1);
-	before = hits(true, "target_drain");
+	before = debug_hits(true, "target_drain");
 	ASSERT_LE(0, before);
-	ASSERT_EQ(0, stall(true, "target_drain", STALL_MS));
+	ASSERT_EQ(0, debug_stall(true, "target_drain", STALL_MS));
 	took = target_remove_ms(export_names[0]);
 	ASSERT_EQ(0, target_pool_sha(before_ret, sizeof(before_ret)));
-	EXPECT_TRUE(entered(true, "target_drain", before));
+	EXPECT_TRUE(debug_entered(true, "target_drain", before));
 	/* It waited out the stalled drain (timed on the target, without peer's round trip). */
 	EXPECT_LE(STALL_MS - 200, took) TH_LOG("export-remove --force returned after %ld ms", took);
 	sleep(2);
@@ -559,7 +520,7 @@ LIFE_TEST(forced_export_remove_returns_once_the_old_initiator_cannot_write)
 	}
 	rpmem_close(self->rpp[0]);
 	self->rpp[0] = NULL;
-	ASSERT_EQ(0, stall(true, "target_drain", 0));
+	ASSERT_EQ(0, debug_stall(true, "target_drain", 0));
 
 	/* The device goes to the next initiator at once, and holds what it writes. */
 	ASSERT_EQ(0, run("peer %s export-add %s /dev/dax1.0 --size 16M", kpmemctl(),
@@ -587,12 +548,12 @@ LIFE_TEST(target_module_unloaded_while_it_accepts)
 {
 	for (int r = 0; r < repeat(); r++) {
 		struct creator c = { .self = self };
-		long before = hits(true, "target_accept");
+		long before = debug_hits(true, "target_accept");
 		pthread_t t;
 
-		ASSERT_EQ(0, stall(true, "target_accept", STALL_MS));
+		ASSERT_EQ(0, debug_stall(true, "target_accept", STALL_MS));
 		ASSERT_EQ(0, pthread_create(&t, NULL, create_thread, &c));
-		ASSERT_TRUE(entered(true, "target_accept", before));
+		ASSERT_TRUE(debug_entered(true, "target_accept", before));
 		/* Waits for the accept in progress, then tears it down. */
 		ASSERT_EQ(0, run("peer rmmod kpmem"));
 		pthread_join(t, NULL);
