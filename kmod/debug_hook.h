@@ -22,6 +22,7 @@ enum kpmem_debug_point {
 	KPMEM_DBG_POOL_SETUP,		/* pool connect, QP made, before the connect request */
 	KPMEM_DBG_POOL_HELLO,		/* pool connect, connected, before HELLO */
 	KPMEM_DBG_POOL_QUIESCE,		/* pool teardown, QP drained, before it is freed */
+	KPMEM_DBG_RXE_RECV_DONE,	/* rdma_rxe, a receive's completion posted (debug_hook.c) */
 	KPMEM_DBG_NR
 };
 

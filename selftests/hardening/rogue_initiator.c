@@ -2487,6 +2487,54 @@ TEST_F_TIMEOUT(target, disconnects_mid_request_free_the_export, 120)
 	rogue_close(&r);
 }
 
+/*
+ * A peer gone while the device still finishes its request: 6.12's rdma_rxe
+ * posts a receive's completion, then looks at the QP state once more and,
+ * finding it in error, runs the packet again without a receive WR (NULL
+ * dereference in copy_data()).  kpmem's release must not move the QP to
+ * error inside that window.  With kpmem's debug build (with_debug_hooks),
+ * the point rxe_recv_done holds the device there, after the completion of
+ * a receive of more than one packet, until the release ran; with the
+ * release build, the timing is the network's.
+ */
+TEST_F_TIMEOUT(target, disconnect_while_the_device_finishes_a_request, 180)
+{
+	bool hooked = debug_build(0);
+	struct rogue r;
+	long before;
+	int i;
+
+	cur_cat = C_MIDREQ;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, rogue_open(&r, 4));
+		ASSERT_EQ(0, hello(&r, i ? KPMEM_POOL_OPEN : KPMEM_POOL_CREATE,
+				   i ? 0 : KPMEM_POOL_HAS_ATTR, POOL_SIZE, EXP_FILE));
+		before = debug_hits(0, "rxe_recv_done");
+		/* Only for this message: a persist carrying 60000 bytes (fifteen packets). */
+		if (hooked)
+			ASSERT_EQ(0, run("echo %d > " KPMEM_DEBUGFS "/rxe_recv_done/bytes && "
+					 "echo 1500 > " KPMEM_DEBUGFS "/rxe_recv_done/delay_ms",
+					 32 + 60000));
+		msg_at(&r, R_SEND, W_PERSIST, 0, 4096, 60000);
+		ASSERT_EQ(0, post_send(&r, 0, R_SEND, 32 + 60000, false));
+		if (hooked) {
+			/* The device sits after the completion; go now. */
+			EXPECT_TRUE(debug_entered(0, "rxe_recv_done", before));
+			EXPECT_EQ(0, debug_stall(0, "rxe_recv_done", 0));
+		} else {
+			nap_us(i * 500);
+		}
+		rogue_close(&r);
+		EXPECT_TRUE(export_wait_state(EXP_FILE, "idle"));
+	}
+	/* The export is served again at once. */
+	ASSERT_EQ(0, rogue_open(&r, 4));
+	EXPECT_EQ(0, hello(&r, KPMEM_POOL_OPEN, 0, POOL_SIZE, EXP_FILE));
+	EXPECT_EQ(0, persist(&r, 4096, 100, 1));
+	EXPECT_EQ(0, req(&r, W_CLOSE, 0, 0));
+	rogue_close(&r);
+}
+
 /* Kernel log lines containing @what, now. */
 static long dmesg_count(const char *what)
 {
