@@ -12,10 +12,14 @@
 #include <linux/types.h>
 
 struct ib_device;
+struct ib_qp;
 
 int kpmem_ibdev_init(void);
 void kpmem_ibdev_exit(void);
 bool kpmem_ibdev_dying(struct ib_device *dev);
+
+/* Teardown's ib_drain_qp(), safe against rxe's receive processing (rpmem_qp_drain.c). */
+void kpmem_qp_drain(struct ib_qp *qp, u32 port_num);
 
 /* What each side does when a device goes (process context, may sleep). */
 void kpmem_target_remove_device(struct ib_device *dev);

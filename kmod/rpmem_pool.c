@@ -235,7 +235,7 @@ static void kpmem_pool_quiesce(struct kpmem_pool *pool)
 	kpmem_pool_set_state(pool, KPMEM_POOL_QUIESCED);
 	up_write(&pool->io_sem);
 	if (pool->qp)
-		ib_drain_qp(pool->qp);
+		kpmem_qp_drain(pool->qp, pool->cm_id->port_num);
 	kpmem_debug_point(KPMEM_DBG_POOL_QUIESCE);
 	for (i = 0; pool->lanes && i < pool->wire_lanes; i++)
 		kpmem_xfer_release(&pool->lanes[i]);

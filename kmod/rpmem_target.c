@@ -140,17 +140,14 @@ bool kpmem_tconn_set_state(struct kpmem_tconn *conn, enum kpmem_tconn_state stat
 }
 
 /**
- * kpmem_tconn_release_settle() - end a connection, once, whoever asks first
+ * kpmem_tconn_release() - end a connection, once, whoever asks first
  * @conn: the connection
  * @why: for the debug log
- * @settle: what the device may still be doing with the packet that made
- *	    us end it, for the release to wait out
  *
  * From any context: the teardown runs on the target's workqueue.  Nothing
  * is posted to the connection's queue pair from now on.
  */
-void kpmem_tconn_release_settle(struct kpmem_tconn *conn, const char *why,
-				enum kpmem_tconn_settle settle)
+void kpmem_tconn_release(struct kpmem_tconn *conn, const char *why)
 {
 	spin_lock(&conn->lock);
 	if (conn->state >= KPMEM_TCONN_RELEASING) {
@@ -159,58 +156,8 @@ void kpmem_tconn_release_settle(struct kpmem_tconn *conn, const char *why,
 	}
 	pr_debug("connection from %pISpc: release: %s\n", &conn->peer, why);
 	kpmem_tconn_set_state(conn, KPMEM_TCONN_RELEASING);
-	conn->settle = settle;
 	spin_unlock(&conn->lock);
 	queue_work(kpmem_target_wq, &conn->release_work);
-}
-
-/* kpmem_tconn_release_settle() for a reason that involves no packet. */
-void kpmem_tconn_release(struct kpmem_tconn *conn, const char *why)
-{
-	kpmem_tconn_release_settle(conn, why, KPMEM_SETTLE_NONE);
-}
-
-/* End @conn for a completion in error (a flush needs no settling). */
-void kpmem_tconn_release_wc(struct kpmem_tconn *conn, const struct ib_wc *wc)
-{
-	kpmem_tconn_release_settle(conn, ib_wc_status_msg(wc->status),
-				   wc->status == IB_WC_WR_FLUSH_ERR ? KPMEM_SETTLE_NONE :
-				   KPMEM_SETTLE_QP_ERROR);
-}
-
-/*
- * Soft-RoCE (rdma_rxe of 6.12) finishes a received packet after it posted
- * the packet's completion; if the QP goes to error in between, it runs the
- * packet once more without a receive WR, which for the last packet of a
- * multi-packet SEND dereferences NULL (copy_data() from rxe_receiver()).
- * Our completion handler can preempt it there, and the release can then
- * move the QP to error from another CPU.  So before the release does:
- * after a completion in error, wait for the device to put the QP in error
- * itself (it then is past the packet); after a message we refused, give
- * the device time to finish the packet.  No peer is served meanwhile.
- * A mitigation for rxe's bug, not a cure: a release for another reason (a
- * DREQ right after a multi-packet SEND) does not wait.  The same bug makes
- * rxe deliver a single-packet SEND twice; kpmem_tconn_handle() serves
- * only LIVE connections, so the copy is dropped.
- */
-static void kpmem_tconn_settle(struct kpmem_tconn *conn)
-{
-	unsigned long end = jiffies + msecs_to_jiffies(KPMEM_TCONN_SETTLE_MAX_MS);
-	struct ib_qp_init_attr init;
-	struct ib_qp_attr attr;
-
-	switch (conn->settle) {
-	case KPMEM_SETTLE_NONE:
-		break;
-	case KPMEM_SETTLE_MESSAGE:
-		msleep(KPMEM_TCONN_SETTLE_MS);
-		break;
-	case KPMEM_SETTLE_QP_ERROR:
-		while (!ib_query_qp(conn->qp, &attr, IB_QP_STATE, &init) &&
-		       attr.qp_state != IB_QPS_ERR && time_before(jiffies, end))
-			usleep_range(500, 1000);
-		break;
-	}
 }
 
 /* Free what the RDMA device holds for @conn: QP, CQ, buffers, PD. */
@@ -280,10 +227,8 @@ static void kpmem_tconn_release_work(struct work_struct *work)
 	 * device's resources go before the CM id, as the device needs.
 	 */
 	kpmem_debug_point(KPMEM_DBG_TARGET_DRAIN);
-	if (conn->qp) {
-		kpmem_tconn_settle(conn);
-		ib_drain_qp(conn->qp);
-	}
+	if (conn->qp)
+		kpmem_qp_drain(conn->qp, conn->cm_id->port_num);
 	kpmem_debug_point(KPMEM_DBG_TARGET_RELEASE);
 	kpmem_tconn_free_rdma(conn);
 	/* The export is free for another initiator (and a forced removal returns). */

@@ -43,17 +43,6 @@ enum kpmem_tconn_state {
 	KPMEM_TCONN_NR_STATES
 };
 
-/*
- * What the device may still be doing with the packet whose completion
- * made us release a connection, which the release waits out before it
- * moves the queue pair to error itself (kpmem_tconn_settle()).
- */
-enum kpmem_tconn_settle {
-	KPMEM_SETTLE_NONE,		/* nothing: a flush, a timeout, a removal */
-	KPMEM_SETTLE_MESSAGE,		/* a message we refused was just completed */
-	KPMEM_SETTLE_QP_ERROR,		/* a completion in error: the device errs the QP */
-};
-
 /* A receive buffer and the reply to what arrives in it. */
 struct kpmem_target_slot {
 	struct kpmem_tconn *conn;
@@ -77,7 +66,6 @@ struct kpmem_tconn {
 	struct ib_qp *qp;
 	spinlock_t lock;		/* @state; posting to @qp */
 	enum kpmem_tconn_state state;
-	enum kpmem_tconn_settle settle;	/* set with RELEASING */
 	u32 wire_lanes;			/* asked for when connecting: the QP's size */
 	u32 nslots;			/* lanes granted by HELLO */
 	struct kpmem_target_slot *slots;	/* LIVE: one per lane */
@@ -114,11 +102,6 @@ struct kpmem_tconn {
 /* A LAST_REPLY connection whose reply is not sent after this long goes. */
 #define KPMEM_TCONN_LAST_REPLY_S	30
 
-/* A release waits this long after a refused message (kpmem_tconn_settle()), */
-#define KPMEM_TCONN_SETTLE_MS		20
-/* and at most this long for the device to put the QP in error itself. */
-#define KPMEM_TCONN_SETTLE_MAX_MS	1000
-
 /* The RNR NAK timer the target's QPs advertise: 0.16 ms (IBTA table 45). */
 #define KPMEM_TCONN_MIN_RNR_TIMER	IB_RNR_TIMER_000_16
 
@@ -126,9 +109,6 @@ struct kpmem_tconn {
 extern struct workqueue_struct *kpmem_target_wq;
 bool kpmem_tconn_set_state(struct kpmem_tconn *conn, enum kpmem_tconn_state state);
 void kpmem_tconn_release(struct kpmem_tconn *conn, const char *why);
-void kpmem_tconn_release_settle(struct kpmem_tconn *conn, const char *why,
-				enum kpmem_tconn_settle settle);
-void kpmem_tconn_release_wc(struct kpmem_tconn *conn, const struct ib_wc *wc);
 
 /* rpmem_target_io.c */
 int kpmem_tconn_init_hello_slot(struct kpmem_tconn *conn);

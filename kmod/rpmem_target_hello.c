@@ -267,7 +267,7 @@ void kpmem_tconn_hello_work(struct work_struct *work)
 	ret = kpmem_hello_parse(conn, &req);
 	if (ret == -EPROTO) {
 		pr_info_ratelimited("malformed HELLO from %pISpc: disconnecting\n", &conn->peer);
-		kpmem_tconn_release_settle(conn, "malformed HELLO", KPMEM_SETTLE_MESSAGE);
+		kpmem_tconn_release(conn, "malformed HELLO");
 		return;
 	}
 	kpmem_debug_point(KPMEM_DBG_TARGET_HELLO);

@@ -427,7 +427,7 @@ protocol_error:
 			    &conn->peer, slot->byte_len);
 	if (conn->exp)
 		atomic64_inc(&conn->exp->stats.errors);
-	kpmem_tconn_release_settle(conn, "malformed request", KPMEM_SETTLE_MESSAGE);
+	kpmem_tconn_release(conn, "malformed request");
 }
 
 static void kpmem_tconn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -442,7 +442,7 @@ static void kpmem_tconn_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		 * a no-op) or by the peer (a bad rkey, say): let go of the
 		 * export now rather than when the CM notices.
 		 */
-		kpmem_tconn_release_wc(conn, wc);
+		kpmem_tconn_release(conn, ib_wc_status_msg(wc->status));
 		return;
 	}
 	ib_dma_sync_single_for_cpu(conn->dev, slot->req_dma, slot->req_size, DMA_FROM_DEVICE);
@@ -460,7 +460,7 @@ static void kpmem_tconn_hello_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct kpmem_tconn *conn = container_of(wc->wr_cqe, struct kpmem_tconn, hello.recv_cqe);
 
 	if (wc->status != IB_WC_SUCCESS) {
-		kpmem_tconn_release_wc(conn, wc);
+		kpmem_tconn_release(conn, ib_wc_status_msg(wc->status));
 		return;
 	}
 	ib_dma_sync_single_for_cpu(conn->dev, conn->hello.req_dma, conn->hello.req_size,
