@@ -543,6 +543,47 @@ LIFE_TEST(forced_export_remove_returns_once_the_old_initiator_cannot_write)
 	EXPECT_STREQ(want, later);
 }
 
+/*
+ * The pool's teardown while the initiator's Soft-RoCE is still inside a
+ * multi-packet reply (rogue_initiator's
+ * disconnect_while_the_device_finishes_a_request is the target's side):
+ * rxe_recv_done holds the device after the completion of a 4 KiB read's
+ * inline reply (two packets); a persist on another lane then times out
+ * behind it, the pool fails and is closed, all while the device is held.
+ * Moving the QP to error there crashed 6.12's rdma_rxe (kpmem_qp_drain()).
+ */
+#define REQUEST_TIMEOUT "/sys/module/kpmem/parameters/request_timeout_ms"
+
+LIFE_TEST(pool_torn_down_while_the_device_finishes_a_reply)
+{
+	static char buf[4096];
+	char saved[32] = "";
+	FILE *f = fopen(REQUEST_TIMEOUT, "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	saved[strcspn(saved, "\n")] = 0;
+	for (int r = 0; r < repeat(); r++) {
+		long before = debug_hits(false, "rxe_recv_done");
+		RPMEMpool *rpp = create(self, 0);
+
+		ASSERT_NE(NULL, rpp) TH_LOG("%s", rpmem_errormsg());
+		ASSERT_EQ(0, run("echo %zu > " KPMEM_DEBUGFS "/rxe_recv_done/bytes && "
+				 "echo 3000 > " KPMEM_DEBUGFS "/rxe_recv_done/delay_ms && "
+				 "echo 300 > " REQUEST_TIMEOUT, 32 + sizeof(buf)));
+		/* Its completion is in before the device is held: it returns. */
+		EXPECT_EQ(0, rpmem_read(rpp, buf, 4096, sizeof(buf), 0)) TH_LOG("%s", rpmem_errormsg());
+		EXPECT_LT(before, debug_hits(false, "rxe_recv_done"));
+		ASSERT_EQ(0, debug_stall(false, "rxe_recv_done", 0));
+		/* Its reply waits behind the held device: the pool fails. */
+		EXPECT_NE(0, rpmem_persist(rpp, 4096, 64, 1, 0));
+		rpmem_close(rpp);
+		ASSERT_EQ(0, run("echo %s > " REQUEST_TIMEOUT, saved));
+		works_again(_metadata, self, "a pool closed while the device finished a reply");
+	}
+}
+
 /* The target's module goes while a connection request is being accepted. */
 LIFE_TEST(target_module_unloaded_while_it_accepts)
 {
