@@ -243,22 +243,25 @@ int kpmem_tconn_reply(struct kpmem_tconn *conn, struct kpmem_target_slot *slot,
 	}
 	if (next != from)
 		kpmem_tconn_set_state(conn, next);
-	err = ib_post_send(conn->qp, &wr, NULL);
-	if (!err && owner)
-		owner->replies_in_flight++;
-	if (!err && repost) {
-		/*
-		 * A peer may send the lane's next request before it has
-		 * acknowledged this reply, and a rogue may never: beyond
-		 * KPMEM_SLOT_MAX_REPLIES the slot's buffer waits for a
-		 * completion (the peer meanwhile gets RNR NAKs), so that the
-		 * send queue cannot overflow.
-		 */
-		if (slot->replies_in_flight >= KPMEM_SLOT_MAX_REPLIES)
+	/*
+	 * The slot's buffer goes back before the reply: a peer answers a
+	 * reply with the lane's next request at once, which must not meet an
+	 * empty receive queue (an RNR NAK and a retry).  A peer may also send
+	 * that request before it has acknowledged the reply, and a rogue may
+	 * never acknowledge: with this reply KPMEM_SLOT_MAX_REPLIES in flight,
+	 * the buffer waits for a completion instead (the peer meanwhile gets
+	 * RNR NAKs), so that the send queue cannot overflow.
+	 */
+	if (repost) {
+		if (slot->replies_in_flight + 1 >= KPMEM_SLOT_MAX_REPLIES)
 			slot->recv_deferred = true;
 		else
 			err = kpmem_tconn_post_recv_locked(slot);
 	}
+	if (!err)
+		err = ib_post_send(conn->qp, &wr, NULL);
+	if (!err && owner)
+		owner->replies_in_flight++;
 	spin_unlock(&conn->lock);
 	return err;
 }
