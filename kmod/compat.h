@@ -47,4 +47,20 @@ static inline void kpmem_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
 #define kpmem_assign_str(dst, src)	__assign_str(dst, src)
 #endif
 
+/*
+ * Soft-RoCE teardown (rpmem_qp_drain.c).  Since 6.4's rewrite of
+ * rxe_task.c every run of a QP's tasks goes through one state machine, and
+ * moving the QP to RESET drains them (rxe_disable_task()) before anything
+ * is reset: kpmem_qp_drain() relies on that.  Before (6.1), a packet's
+ * arrival may run the responder inline (rxe_run_task(task, 0)) beside the
+ * reset, which tasklet_disable() does not stop; and 6.1's responder
+ * flushes when it finds the QP in error instead of re-running the packet,
+ * so the plain drain is the one to use there.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define KPMEM_RXE_RESET_QUIESCES	true
+#else
+#define KPMEM_RXE_RESET_QUIESCES	false
+#endif
+
 #endif /* KPMEM_COMPAT_H */

@@ -19,14 +19,15 @@
  * then the usual ib_drain_qp().  What was posted before the RESET may be
  * discarded without a completion; callers free those buffers after the
  * drain either way, and nothing of kpmem waits for such a completion
- * without a timeout or a pool failure to end the wait.  Other devices
- * finish a packet atomically with respect to modify_qp and keep the plain
- * drain.
+ * without a timeout or a pool failure to end the wait.  Only where the
+ * RESET is known to drain rxe's tasks (KPMEM_RXE_RESET_QUIESCES, compat.h);
+ * other devices, and rxe on 6.1, keep the plain drain.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <rdma/ib_verbs.h>
 
+#include "compat.h"
 #include "rpmem_ibdev.h"
 
 /* Let rxe's responder finish its packet, then leave @qp in INIT (or in error). */
@@ -66,7 +67,7 @@ static void kpmem_rxe_quiesce(struct ib_qp *qp, u32 port_num)
  */
 void kpmem_qp_drain(struct ib_qp *qp, u32 port_num)
 {
-	if (qp->device->ops.driver_id == RDMA_DRIVER_RXE) {
+	if (KPMEM_RXE_RESET_QUIESCES && qp->device->ops.driver_id == RDMA_DRIVER_RXE) {
 		struct ib_qp_init_attr init;
 		struct ib_qp_attr attr;
 
