@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <librpmem.h>
@@ -559,6 +560,16 @@ LIFE_TEST(forced_export_remove_returns_once_the_old_initiator_cannot_write)
 #define REQUEST_TIMEOUT "/sys/module/kpmem/parameters/request_timeout_ms"
 #define HOLD_MS 3000
 
+/* Does rxe call a kernel CQ's handler from rxe_cq_post() itself (6.12), not a tasklet (6.1)? */
+static bool rxe_notifies_directly(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	return !uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 12));
+}
+
 LIFE_TEST(pool_torn_down_while_the_device_finishes_a_reply)
 {
 	static char buf[4096];
@@ -576,9 +587,10 @@ LIFE_TEST(pool_torn_down_while_the_device_finishes_a_reply)
 		bool held;
 
 		ASSERT_NE(NULL, rpp) TH_LOG("%s", rpmem_errormsg());
+		/* A read the hold delays (6.1) must not time out meanwhile. */
 		ASSERT_EQ(0, run("echo %zu > " KPMEM_DEBUGFS "/rxe_recv_done/bytes && "
-				 "echo %d > " KPMEM_DEBUGFS "/rxe_recv_done/delay_ms",
-				 32 + sizeof(buf), HOLD_MS));
+				 "echo %d > " KPMEM_DEBUGFS "/rxe_recv_done/delay_ms && "
+				 "echo %d > " REQUEST_TIMEOUT, 32 + sizeof(buf), HOLD_MS, 4 * HOLD_MS));
 		t0 = now();
 		EXPECT_EQ(0, rpmem_read(rpp, buf, 4096, sizeof(buf), 0)) TH_LOG("%s", rpmem_errormsg());
 		held = now() - t0 < HOLD_MS / 2000.0;
@@ -586,8 +598,16 @@ LIFE_TEST(pool_torn_down_while_the_device_finishes_a_reply)
 		ASSERT_EQ(0, debug_stall(false, "rxe_recv_done", 0));
 		if (held) {
 			/* Its reply waits behind the held device: the pool fails. */
+			int ret;
+
 			ASSERT_EQ(0, run("echo 300 > " REQUEST_TIMEOUT));
-			EXPECT_NE(0, rpmem_persist(rpp, 4096, 64, 1, 0));
+			ret = rpmem_persist(rpp, 4096, 64, 1, 0);
+			/* 6.1's hold may end early (a tasklet): only 6.12's must still hold. */
+			if (rxe_notifies_directly()) {
+				EXPECT_NE(0, ret);
+			} else {
+				TH_LOG("persist during the hold: %d", ret);
+			}
 		} else {
 			TH_LOG("the read returned after the hold (%.1f s): no window here",
 			       now() - t0);
