@@ -47,6 +47,20 @@ static inline __attribute__((unused)) double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The number a shell command prints, or -1. */
+static inline __attribute__((unused)) long output_long(const char *cmd)
+{
+	long n = -1;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
 /*
  * A count from /sys/class/misc/kpmem/live/@kind (what the module holds),
  * here or, with @on_peer, on a pair's target; -1 if it cannot be read.
@@ -54,18 +68,10 @@ static inline __attribute__((unused)) double now(void)
 static inline __attribute__((unused)) long kpmem_live(const char *kind, int on_peer)
 {
 	char cmd[256];
-	long n = -1;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "%scat /sys/class/misc/kpmem/live/%s", on_peer ? "peer " : "",
 		 kind);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	pclose(f);
-	return n;
+	return output_long(cmd);
 }
 
 /*
@@ -85,18 +91,10 @@ static inline __attribute__((unused)) bool debug_build(int on_peer)
 static inline __attribute__((unused)) long debug_hits(int on_peer, const char *point)
 {
 	char cmd[256];
-	long n = -1;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "%scat " KPMEM_DEBUGFS "/%s/hits", on_peer ? "peer " : "",
 		 point);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	pclose(f);
-	return n;
+	return output_long(cmd);
 }
 
 /* From now on, passes through @point stall @ms (0: not at all). */
